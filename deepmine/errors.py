@@ -1,0 +1,69 @@
+"""The errors and warnings a user can cause, each saying what was wrong and what to do."""
+
+from __future__ import annotations
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+
+class DeepmineError(Exception):
+    """Base class of every error deepmine raises for a problem in the user's input or use.
+
+    The message is one sentence naming the problem followed by the fix; the CLI prints it on
+    one line and exits with status 2.
+    """
+
+
+class DataError(DeepmineError, ValueError):
+    """The data cannot be used as given (empty, not a table, wrong types, ...)."""
+
+
+class FileFormatError(DataError):
+    """A file could not be read as a table."""
+
+
+class ColumnError(DataError, KeyError):
+    """A named column does not exist or cannot play the role asked of it."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class TargetError(DataError):
+    """The target column cannot be learned (missing, one class, all empty, ...)."""
+
+
+class NotFittedError(DeepmineError, _SklearnNotFittedError):
+    """A model was used before `fit`."""
+
+
+class TrainingError(DeepmineError, RuntimeError):
+    """Training failed in a way the user can fix (diverged loss, out of memory, ...)."""
+
+
+class ModelFormatError(DeepmineError):
+    """A saved model folder is missing, incomplete or of an unknown kind."""
+
+
+class OutputExistsError(DeepmineError, FileExistsError):
+    """An output path exists already and would be overwritten."""
+
+
+class MissingDependencyError(DeepmineError, ImportError):
+    """An optional package is needed for this feature."""
+
+
+class DataWarning(UserWarning):
+    """A notice about something deepmine changed in the data (a dropped column, dropped rows)."""
+
+
+def require(module: str, extra: str):
+    """Import an optional module or raise a MissingDependencyError naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"this feature needs the '{module}' package; install it with "
+            f"`pip install 'deepmine[{extra}]'`"
+        ) from exc
