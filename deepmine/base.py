@@ -1,0 +1,243 @@
+"""DeepEstimator: the fit template that every deep model shares (validate, preprocess, build, train)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+
+from deepmine.data.preprocess import TabularPreprocessor, as_frame
+from deepmine.errors import ColumnError, DataError, NotFittedError, TargetError
+from deepmine.training import Trainer, predict_module, resolve_seed, seeded
+from deepmine.training.device import choose_device
+
+
+def check_features(X: Any) -> Any:
+    """Reject inputs that no tabular model can take, with a message that says what to do."""
+    if sp.issparse(X):
+        raise DataError("sparse input is not supported; convert it to a dense array with X.toarray()")
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:
+        raise DataError(f"could not read the features as a table ({exc}); pass a DataFrame or a 2-D array") from exc
+    if np.iscomplexobj(arr):
+        raise DataError("Complex data not supported; pass the real and imaginary parts as separate columns")
+    if arr.dtype == object and arr.ndim == 2:
+        for value in arr.ravel()[:1000]:
+            if isinstance(value, (dict, list, set, tuple)):
+                raise TypeError(
+                    f"argument must be a string or a real number, not {type(value).__name__!r}; "
+                    f"each cell of X must hold one value"
+                )
+    return arr
+
+
+def resolve_batch_size(batch_size, n_rows: int) -> int:
+    """``"auto"`` gives about eight batches an epoch on small tables and 512 rows a batch on large ones."""
+    if batch_size == "auto":
+        return int(max(32, min(512, 2 ** int(np.log2(max(n_rows // 8, 1))))))
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or 'auto', got {batch_size!r}")
+    return int(batch_size)
+
+
+class DeepEstimator(BaseEstimator):
+    """Base class of deepmine's neural estimators.
+
+    ``fit`` is written once here: validate the input, fit the :class:`TabularPreprocessor`, encode
+    the target, split off a validation part for early stopping, build the network and train it
+    with the shared :class:`~deepmine.training.Trainer`. A concrete model writes only what differs:
+
+    - ``_loss`` (and ``_loss_weight``): the loss name;
+    - ``_encode_target(y)``: learned target state and the training tensor;
+    - ``_n_outputs()``: the width of the output layer;
+    - ``_build_module(n_numeric, cardinalities, n_out)`` if it is not the default TabularNet;
+    - how raw outputs become predictions (``predict`` / ``predict_proba``).
+    """
+
+    _stratify_validation = False
+
+    # ------------------------------------------------------------------ hooks for subclasses
+    def _encode_target(self, y) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _n_outputs(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _loss(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _loss_module(self):
+        from deepmine.training.losses import make_loss
+
+        return make_loss(self._loss())
+
+    def _metric(self):
+        return None
+
+    def _build_module(self, n_numeric: int, cardinalities: list[int], n_out: int) -> torch.nn.Module:
+        from deepmine.nn import TabularNet
+
+        return TabularNet(n_numeric, cardinalities, n_out, hidden=tuple(self.hidden), activation_name=self.activation,
+                          norm=self.norm, dropout=self.dropout)
+
+    # ------------------------------------------------------------------ the template
+    def _check_y(self, y) -> np.ndarray:
+        if y is None:
+            raise TargetError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None; pass the target column"
+            )
+        if sp.issparse(y):
+            raise TargetError("a sparse target is not supported; convert it with y.toarray()")
+        y = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+        if np.iscomplexobj(y):
+            raise DataError("Complex data not supported in the target")
+        return y
+
+    def fit(self, X, y):
+        """Fit the network to ``X`` (array or DataFrame with mixed column types) and ``y``."""
+        X = check_features(X)
+        y = self._check_y(y)
+        _check_feature_names(self, X, reset=True)
+        _check_n_features(self, X, reset=True)
+        frame = as_frame(X)
+        if len(frame) != len(y):
+            raise DataError(f"X has {len(frame)} rows but y has {len(y)}; give one target value per row")
+        if len(frame) == 0:
+            raise DataError("the table has no rows; give at least one row to fit on")
+        target = self._encode_target(y)
+        seed = resolve_seed(self.random_state)
+        self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(frame)
+        Xt = self.preprocessor_.transform(frame)
+        train, valid = self._validation_split(len(Xt), y, seed)
+        device = choose_device(self.device)
+        trainer = Trainer(
+            loss=self._loss_module(), optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
+            batch_size=resolve_batch_size(self.batch_size, len(train)), max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
+            early_stopping=self.early_stopping, grad_clip=self.grad_clip, metric=self._metric(),
+            callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
+        )
+        with seeded(seed, device):
+            module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
+                                        self._n_outputs())
+            history = trainer.fit(module, Xt[train], target[train],
+                                  Xt[valid] if valid is not None else None,
+                                  target[valid] if valid is not None else None)
+        self.module_ = module
+        self.device_ = device
+        self.history_ = history
+        self.n_iter_ = len(history)
+        self.best_epoch_ = trainer.best_epoch
+        return self
+
+    def _validation_split(self, n: int, y: np.ndarray, seed: int):
+        if not self.early_stopping or not self.validation_fraction:
+            return np.arange(n), None
+        n_valid = int(round(self.validation_fraction * n))
+        if n_valid < 1 or n - n_valid < 2:
+            return np.arange(n), None
+        from sklearn.model_selection import train_test_split
+
+        stratify = None
+        if self._stratify_validation:
+            _, counts = np.unique(y.astype(str), return_counts=True)
+            if counts.min() >= 2 and n_valid >= len(counts) and n - n_valid >= len(counts):
+                stratify = y
+        train, valid = train_test_split(np.arange(n), test_size=n_valid, random_state=seed, stratify=stratify)
+        return np.sort(train), np.sort(valid)
+
+    # ------------------------------------------------------------------ inference helpers
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "module_")
+        except Exception:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet; call 'fit' with appropriate arguments "
+                f"before using this estimator"
+            ) from None
+
+    def _prepare(self, X) -> np.ndarray:
+        self._check_fitted()
+        X = check_features(X)
+        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
+            names = list(self.feature_names_in_)
+            missing = [c for c in names if c not in X.columns]
+            if missing:
+                raise ColumnError(
+                    f"The feature names should match those that were passed during fit: the data lacks "
+                    f"{', '.join(map(repr, missing))}; add those columns (missing values are allowed)"
+                )
+            X = X[names]  # extra columns (say the target, or an id) are ignored, order does not matter
+        _check_feature_names(self, X, reset=False)
+        _check_n_features(self, X, reset=False)
+        return self.preprocessor_.transform(as_frame(X))
+
+    def _forward(self, X) -> np.ndarray:
+        """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""
+        Xt = self._prepare(X)
+        out = predict_module(self.module_, Xt, self.device_)
+        return out.float().cpu().numpy()
+
+    def lr_find(self, X, y, start_lr: float = 1e-7, end_lr: float = 10.0, num: int = 100):
+        """Run a learning-rate range test on ``X, y`` without changing this estimator.
+
+        Returns an object with ``.frame`` (lr, loss) and ``.suggestion``; pass the suggestion as ``lr``.
+        """
+        from sklearn.base import clone
+
+        probe = clone(self).set_params(max_epochs=1, early_stopping=None, verbose=0)
+        probe.fit(X, y)  # fits preprocessing and target encoding, builds the network
+        frame = as_frame(check_features(X))
+        Xt = probe.preprocessor_.transform(frame)
+        target = probe._encode_target(self._check_y(y))
+        seed = resolve_seed(self.random_state)
+        trainer = Trainer(loss=probe._loss_module(), optimizer=self.optimizer, weight_decay=self.weight_decay,
+                          batch_size=resolve_batch_size(self.batch_size, len(Xt)), device=probe.device_)
+        with seeded(seed, probe.device_):
+            module = probe._build_module(probe.preprocessor_.n_numeric_, list(probe.preprocessor_.cardinalities_),
+                                         probe._n_outputs())
+            return trainer.lr_find(module, Xt, target, start_lr, end_lr, num)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Save the fitted model as a folder (config.json, weights.safetensors, preprocessing.json)."""
+        from deepmine.persist import save_model
+
+        save_model(self, path)
+
+    def _fitted_state(self) -> dict:
+        """Learned attributes other than weights and preprocessing, as JSON types (for persistence)."""
+        state = {"n_features_in_": int(self.n_features_in_), "n_iter_": int(self.n_iter_),
+                 "best_epoch_": int(self.best_epoch_)}
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
+        return state
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        self.n_features_in_ = state["n_features_in_"]
+        self.n_iter_ = state["n_iter_"]
+        self.best_epoch_ = state["best_epoch_"]
+        if "feature_names_in_" in state:
+            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # Pickle support: move the module to the CPU so a model pickled on a GPU loads on a laptop.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if "module_" in state and state["device_"].type != "cpu":
+            state["module_"] = copy.deepcopy(state["module_"]).to("cpu")
+            state["device_"] = torch.device("cpu")
+        return state

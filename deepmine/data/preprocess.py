@@ -1,0 +1,222 @@
+"""TabularPreprocessor: turn a mixed-type table into the numeric matrix that models learn from."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from deepmine.data.roles import infer_roles
+from deepmine.errors import ColumnError, DataError
+
+_MISSING = "<missing>"
+_DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """A DataFrame view of ``X``; arrays get the column names x0, x1, ... ."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, pd.Series):
+        return X.to_frame()
+    arr = np.asarray(X)
+    if arr.ndim == 1:
+        raise DataError(
+            "expected a 2-D table of features but got a 1-D array; "
+            "reshape it with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single row"
+        )
+    if arr.ndim != 2:
+        raise DataError(f"expected a 2-D table of features but got an array with {arr.ndim} dimensions")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _to_float(col: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    converted = pd.to_numeric(col, errors="coerce")
+    bad = converted.isna() & col.notna()
+    if bad.any():
+        example = col[bad].iloc[0]
+        raise DataError(
+            f"column '{name}' should be numeric but holds values such as {example!r}; "
+            f"clean it or give it the role 'categorical'"
+        )
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+class TabularPreprocessor(TransformerMixin, BaseEstimator):
+    """Impute, standardise and encode a mixed-type table for neural networks and baselines.
+
+    Numeric columns are median-imputed (with a 0/1 missing-indicator for every column that had
+    gaps while fitting) and standardised. Datetime columns are expanded into numeric parts.
+    Categorical columns become integer codes for embedding layers (``encoding="codes"``) or
+    one-hot columns for linear and kernel baselines (``encoding="onehot"``). Code 0 is reserved
+    for levels seen fewer than ``min_frequency`` times and for levels never seen while fitting,
+    so new categories at predict time are handled rather than failing.
+
+    The output is one float32 matrix: numeric block, indicator block, then categorical block.
+    """
+
+    def __init__(self, roles: Mapping[str, str] | None = None, encoding: str = "codes",
+                 min_frequency: int = 3, max_categories: int | None = 1000, scale: bool = True):
+        self.roles = roles
+        self.encoding = encoding
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.scale = scale
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        if self.encoding not in ("codes", "onehot"):
+            raise ValueError(f"encoding must be 'codes' or 'onehot', got {self.encoding!r}")
+        df = as_frame(X)
+        if df.shape[0] == 0:
+            raise DataError("the table has no rows; give at least one row to fit on")
+        if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.n_features_in_ = df.shape[1]
+        self.columns_ = [str(c) for c in df.columns]
+        self.roles_ = infer_roles(df, self.roles)
+        by_role = lambda r: [c for c in df.columns if self.roles_[c] == r]  # noqa: E731
+        self.numeric_ = [str(c) for c in by_role("numeric")]
+        self.datetime_ = [str(c) for c in by_role("datetime")]
+        self.categorical_ = [str(c) for c in by_role("categorical")]
+        if not (self.numeric_ or self.datetime_ or self.categorical_):
+            raise DataError(
+                "no usable feature columns are left (every column was an identifier, text or empty); "
+                "pass roles=... to keep a column"
+            )
+        index = {str(c): i for i, c in enumerate(df.columns)}
+        num = self._numeric_block(df, index)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(num, axis=0) if num.shape[1] else np.zeros(0)
+        med = np.where(np.isnan(med), 0.0, med)
+        self.medians_ = med
+        self.indicators_ = [int(i) for i in np.flatnonzero(np.isnan(num).any(axis=0))]
+        filled = np.where(np.isnan(num), med, num)
+        if self.scale and filled.shape[1]:
+            mean, std = filled.mean(axis=0), filled.std(axis=0)
+            std = np.where(std > 1e-12, std, 1.0)
+        else:
+            mean, std = np.zeros(filled.shape[1]), np.ones(filled.shape[1])
+        self.means_, self.scales_ = mean, std
+
+        self.categories_ = []
+        for c in self.categorical_:
+            counts = self._as_labels(df.iloc[:, index[c]]).value_counts()
+            kept = counts[counts >= self.min_frequency]
+            if self.max_categories is not None:
+                kept = kept.head(self.max_categories)
+            self.categories_.append(sorted(kept.index.tolist()))
+        self.cardinalities_ = [len(levels) + 1 for levels in self.categories_]
+        self.n_numeric_ = num.shape[1] + len(self.indicators_)
+        return self
+
+    @staticmethod
+    def _as_labels(col: pd.Series) -> pd.Series:
+        return col.astype(object).where(col.notna(), _MISSING).astype(str)
+
+    def _numeric_block(self, df: pd.DataFrame, index: dict[str, int]) -> np.ndarray:
+        parts = [_to_float(df.iloc[:, index[c]], c) for c in self.numeric_]
+        for c in self.datetime_:
+            col = df.iloc[:, index[c]]
+            dt = pd.to_datetime(col, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(col) else col
+            for part in _DATE_PARTS:
+                parts.append(getattr(dt.dt, part).to_numpy(dtype=np.float64, na_value=np.nan))
+        if not parts:
+            return np.zeros((len(df), 0))
+        return np.column_stack(parts)
+
+    # ------------------------------------------------------------------ transforming
+    def _check_columns(self, df: pd.DataFrame, from_array: bool) -> pd.DataFrame:
+        if from_array:
+            if df.shape[1] != self.n_features_in_:
+                raise DataError(
+                    f"X has {df.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+            df = df.set_axis(self.columns_, axis=1)
+            return df
+        needed = self.numeric_ + self.datetime_ + self.categorical_
+        present = set(map(str, df.columns))
+        missing = [c for c in needed if c not in present]
+        if missing:
+            raise ColumnError(
+                f"the data lacks column(s) {', '.join(map(repr, missing))} that the model was fitted on; "
+                f"add them (missing values are allowed)"
+            )
+        return df.rename(columns=str) if not all(isinstance(c, str) for c in df.columns) else df
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "roles_")
+        from_array = not isinstance(X, pd.DataFrame)
+        df = self._check_columns(as_frame(X), from_array)
+        index = {str(c): i for i, c in enumerate(df.columns)}
+        num = self._numeric_block(df, index)
+        if num.shape[1] != len(self.medians_):
+            raise DataError(f"expected {len(self.medians_)} numeric inputs, got {num.shape[1]}")
+        missing = np.isnan(num)
+        num = np.where(missing, self.medians_, num)
+        num = (num - self.means_) / self.scales_
+        blocks = [num, missing[:, self.indicators_].astype(np.float64)]
+        for c, levels in zip(self.categorical_, self.categories_):
+            labels = self._as_labels(df.iloc[:, index[c]])
+            codes = pd.Categorical(labels, categories=levels).codes.astype(np.int64) + 1
+            if self.encoding == "codes":
+                blocks.append(codes[:, None].astype(np.float64))
+            else:
+                onehot = np.zeros((len(codes), len(levels) + 1))
+                onehot[np.arange(len(codes)), codes] = 1.0
+                blocks.append(onehot)
+        return np.hstack(blocks).astype(np.float32)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "roles_")
+        names = list(self.numeric_) + [f"{c}_{p}" for c in self.datetime_ for p in _DATE_PARTS]
+        names += [f"{names[i]}_missing" for i in self.indicators_]
+        for c, levels in zip(self.categorical_, self.categories_):
+            if self.encoding == "codes":
+                names.append(c)
+            else:
+                names += [f"{c}=<other>"] + [f"{c}={v}" for v in levels]
+        return np.asarray(names, dtype=object)
+
+    # ------------------------------------------------------------------ JSON state
+    _STATE = ("n_features_in_", "columns_", "roles_", "numeric_", "datetime_", "categorical_",
+              "medians_", "indicators_", "means_", "scales_", "categories_", "cardinalities_", "n_numeric_")
+
+    def state_dict(self) -> dict:
+        """Everything ``transform`` needs, as plain JSON types (no pickling)."""
+        check_is_fitted(self, "roles_")
+        state: dict[str, Any] = {"params": self.get_params()}
+        for key in self._STATE:
+            value = getattr(self, key)
+            state[key] = value.tolist() if isinstance(value, np.ndarray) else value
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = list(self.feature_names_in_)
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TabularPreprocessor":
+        params = dict(state["params"])
+        pre = cls(**params)
+        for key in cls._STATE:
+            value = state[key]
+            if key in ("medians_", "means_", "scales_"):
+                value = np.asarray(value, dtype=np.float64)
+            setattr(pre, key, value)
+        if "feature_names_in_" in state:
+            pre.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        return pre
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags

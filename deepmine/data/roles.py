@@ -1,0 +1,113 @@
+"""Infer what each column of a table is: numeric, categorical, text, datetime or an identifier."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from deepmine.errors import ColumnError, DataWarning
+
+ROLES = ("numeric", "categorical", "text", "datetime", "id", "drop")
+
+# Column names that announce an identifier, whatever the values look like.
+_ID_NAME = re.compile(r"(^|[_\s.])(id|uuid|guid|key|rownames|index)$|^(id|uuid|guid|rownames|unnamed: ?0)$", re.I)
+
+
+def _is_string_like(s: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+
+
+def _looks_like_dates(s: pd.Series) -> bool:
+    sample = s.dropna().astype(str).head(200)
+    if sample.empty or not sample.str.contains(r"\d", regex=True).all():
+        return False
+    # Plain numbers ("12", "3.5") parse as dates too; they are not dates.
+    if sample.str.fullmatch(r"[-+]?\d+(\.\d+)?").mean() > 0.5:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return parsed.notna().mean() >= 0.9
+
+
+def infer_role(s: pd.Series) -> str:
+    """The role of one column, judged from its dtype, its values and its name."""
+    n = len(s)
+    values = s.dropna()
+    if values.empty:
+        return "drop"
+    n_unique = values.nunique()
+    unique_per_row = n > 20 and n_unique == len(values) == n
+    if pd.api.types.is_bool_dtype(s):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(s):
+        if unique_per_row and pd.api.types.is_integer_dtype(s):
+            if _ID_NAME.search(str(s.name)):
+                return "id"
+            v = np.sort(values.to_numpy())
+            if len(v) > 1 and np.all(np.diff(v) == 1):  # a row counter 0..n-1 or 1..n
+                return "id"
+        return "numeric"
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "categorical"
+    if _is_string_like(s):
+        if _looks_like_dates(values):
+            return "datetime"
+        text = values.astype(str)
+        if unique_per_row and (_ID_NAME.search(str(s.name)) or text.str.count(r"\s").mean() < 1):
+            return "id"
+        if n_unique > max(20, 0.5 * len(values)) and text.str.count(r"\s+").mean() >= 3:
+            return "text"
+        return "categorical"
+    return "categorical"
+
+
+def infer_roles(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Roles of every column of ``df``; ``overrides`` (column -> role) win over inference.
+
+    Identifier, all-missing and text columns are marked so that tabular models skip them, and a
+    DataWarning names each skipped column so that nothing disappears silently.
+    """
+    overrides = dict(overrides or {})
+    for col, role in overrides.items():
+        if col not in df.columns:
+            raise ColumnError(
+                f"a role was given for column '{col}', which the data does not have; "
+                f"the columns are: {', '.join(map(str, df.columns))}"
+            )
+        if role not in ROLES:
+            raise ColumnError(
+                f"unknown role '{role}' for column '{col}'; use one of: {', '.join(ROLES)}"
+            )
+    roles: dict[str, str] = {}
+    for col in df.columns:
+        if col in overrides:
+            roles[col] = overrides[col]
+            if overrides[col] != "drop" and df[col].isna().all():
+                raise ColumnError(f"column '{col}' is entirely missing, so it cannot be {overrides[col]}; drop it")
+            continue
+        role = infer_role(df[col])
+        roles[col] = role
+        if role == "drop":
+            warnings.warn(f"column '{col}' is entirely missing and was dropped", DataWarning, stacklevel=3)
+        elif role == "id":
+            warnings.warn(
+                f"column '{col}' looks like an identifier (one distinct value per row) and was dropped; "
+                f"pass roles={{'{col}': 'numeric'}} (or 'categorical') to keep it",
+                DataWarning,
+                stacklevel=3,
+            )
+        elif role == "text":
+            warnings.warn(
+                f"column '{col}' holds free text, which tabular models skip; use deepmine.text for it "
+                f"or pass roles={{'{col}': 'categorical'}}",
+                DataWarning,
+                stacklevel=3,
+            )
+    return roles

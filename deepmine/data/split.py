@@ -1,0 +1,63 @@
+"""Train/test splits: stratified by class, ordered by time, or keeping groups together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from deepmine.errors import DataError
+
+
+def _check_size(test_size: float, n: int) -> int:
+    if not 0 < test_size < 1:
+        raise DataError(f"test_size must be a fraction between 0 and 1, got {test_size}")
+    n_test = int(round(test_size * n))
+    if n_test < 1 or n - n_test < 2:
+        raise DataError(
+            f"{n} rows are too few to hold out {test_size:.0%} for testing; give more rows or change test_size"
+        )
+    return n_test
+
+
+def random_split(n: int, test_size: float = 0.25, random_state=None):
+    """Row positions (train, test) drawn at random."""
+    _check_size(test_size, n)
+    return train_test_split(np.arange(n), test_size=test_size, random_state=random_state)
+
+
+def stratified_split(y, test_size: float = 0.25, random_state=None):
+    """Row positions (train, test) with every class in the same proportion in both parts.
+
+    Classes with a single row cannot be split in proportion; then the split is plain random.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    _check_size(test_size, n)
+    _, counts = np.unique(y.astype(str), return_counts=True)
+    n_test = int(round(test_size * n))
+    stratify = y if counts.min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts) else None
+    return train_test_split(np.arange(n), test_size=test_size, random_state=random_state, stratify=stratify)
+
+
+def time_split(times, test_size: float = 0.25):
+    """Row positions (train, test): the latest ``test_size`` of rows by time are the test part."""
+    times = pd.to_datetime(pd.Series(times), errors="coerce", format="mixed") \
+        if not pd.api.types.is_numeric_dtype(pd.Series(times)) else pd.Series(times)
+    if times.isna().any():
+        raise DataError("the time column has missing or unparseable values; fill or drop those rows to split by time")
+    n = len(times)
+    n_test = _check_size(test_size, n)
+    order = np.argsort(times.to_numpy(), kind="stable")
+    return np.sort(order[: n - n_test]), np.sort(order[n - n_test:])
+
+
+def group_split(groups, test_size: float = 0.25, random_state=None):
+    """Row positions (train, test) such that no group has rows in both parts."""
+    groups = np.asarray(groups)
+    _check_size(test_size, len(groups))
+    if len(np.unique(groups.astype(str))) < 2:
+        raise DataError("the group column has a single group; a group split needs at least two groups")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=random_state)
+    train, test = next(splitter.split(np.zeros(len(groups)), groups=groups))
+    return train, test

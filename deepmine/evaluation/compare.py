@@ -1,0 +1,187 @@
+"""compare: fit every candidate of a task on one split, score all on the same held-out rows, time each."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from deepmine.data.read import read_table
+from deepmine.data.roles import infer_roles
+from deepmine.data.split import group_split, stratified_split, time_split, random_split
+from deepmine.errors import ColumnError, DataWarning, TargetError
+from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
+from deepmine.evaluation.metrics import classification_scores, regression_scores
+from deepmine.evaluation.tasks import Candidate, Task, get_task
+
+_SKIPPED_ROLES = ("id", "drop", "text")
+
+
+def split_target(df: pd.DataFrame, target: str, task: Task) -> tuple[pd.DataFrame, pd.Series]:
+    """Separate and check the target column: present, not empty, learnable for the task."""
+    if target is None:
+        raise TargetError("no target column was named; pass target=COLUMN (the column to predict)")
+    if target not in df.columns:
+        raise ColumnError(
+            f"target column '{target}' is not in the data; the columns are: {', '.join(map(str, df.columns))}"
+        )
+    y = df[target]
+    missing = y.isna()
+    if missing.all():
+        raise TargetError(f"target column '{target}' is entirely missing; choose a column with values")
+    if missing.any():
+        warnings.warn(f"{int(missing.sum())} rows with a missing target '{target}' were dropped", DataWarning,
+                      stacklevel=3)
+        df, y = df[~missing], y[~missing]
+    if task.name == "classification":
+        counts = y.astype(str).value_counts()
+        if len(counts) < 2:
+            raise TargetError(f"target column '{target}' has a single class ({counts.index[0]!r}); "
+                              f"classification needs at least two classes")
+        if pd.api.types.is_float_dtype(y) and y.nunique() > max(20, 0.2 * len(y)):
+            raise TargetError(f"target column '{target}' looks continuous ({y.nunique()} distinct numbers); "
+                              f"use the regression task (deepmine regress)")
+    else:
+        if not pd.api.types.is_numeric_dtype(y):
+            converted = pd.to_numeric(y, errors="coerce")
+            if converted.isna().any():
+                raise TargetError(f"target column '{target}' is not numeric (e.g. {y[converted.isna()].iloc[0]!r}); "
+                                  f"use the classification task (deepmine classify) for labels")
+            y = converted
+        if y.nunique() < 2:
+            raise TargetError(f"target column '{target}' is constant; there is nothing to predict")
+    return df.drop(columns=[target]).reset_index(drop=True), y.reset_index(drop=True)
+
+
+def _set_roles(model, roles: dict[str, str]):
+    keys = [k for k in model.get_params() if k == "roles" or k.endswith("__roles")]
+    return model.set_params(**{k: roles for k in keys})
+
+
+def _score(task: Task, model, X, y) -> tuple[dict, float, np.ndarray, np.ndarray | None]:
+    start = time.perf_counter()
+    pred = model.predict(X)
+    proba = model.predict_proba(X) if task.name == "classification" and hasattr(model, "predict_proba") else None
+    seconds = time.perf_counter() - start
+    if task.name == "classification":
+        scores = classification_scores(np.asarray(y), pred, proba, getattr(model, "classes_", None))
+    else:
+        scores = regression_scores(np.asarray(y, dtype=float), pred)
+    return scores, seconds, pred, proba
+
+
+def _history(model) -> pd.DataFrame | None:
+    est = model.steps[-1][1] if hasattr(model, "steps") else model
+    return getattr(est, "history_", None)
+
+
+def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float = 0.25, cv: int | None = None,
+            random_state: int = 0, roles: Mapping[str, str] | None = None, time_column: str | None = None,
+            group_column: str | None = None, table: str | None = None, query: str | None = None,
+            progress: Callable[[str], None] | None = None) -> Leaderboard:
+    """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
+
+    Parameters
+    ----------
+    task : "classification" or "regression"
+    data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
+        or ``"dataset:NAME"``.
+    target : the column to predict.
+    models : names of candidates to fit (list or comma-separated string); all by default.
+    test_size : share of rows held out for scoring.
+    cv : with an integer k, also run k-fold cross-validation on the training part and report each
+        metric's mean (``cv_<metric>``) and standard deviation (``cv_<metric>_std``) beside the
+        held-out scores.
+    random_state : seed of the split and of every model.
+    roles : column roles that override inference, e.g. ``{"zip": "categorical"}``.
+    time_column / group_column : split by time (latest rows held out) or keep groups apart.
+    progress : called with a short message before each model is fitted.
+    """
+    task_obj = get_task(task)
+    df = read_table(data, table=table, query=query)
+    X, y = split_target(df, target, task_obj)
+    split_cols = [c for c in (time_column, group_column) if c]
+    for c in split_cols:
+        if c not in X.columns:
+            raise ColumnError(f"split column '{c}' is not in the data; the columns are: {', '.join(map(str, X.columns))}")
+    # Roles are inferred once, so each skipped column is reported once rather than once per model.
+    resolved = infer_roles(X, {**{c: "drop" for c in split_cols}, **dict(roles or {})})
+    keep = [c for c in X.columns if resolved[c] not in _SKIPPED_ROLES]
+    if not keep:
+        raise ColumnError("no feature columns are left once identifier, text and empty columns are set aside; "
+                          "pass roles to keep some")
+    kept_roles = {c: resolved[c] for c in keep}
+
+    if time_column:
+        train, test = time_split(X[time_column], test_size)
+    elif group_column:
+        train, test = group_split(X[group_column], test_size, random_state)
+    elif task_obj.stratify:
+        train, test = stratified_split(y.astype(str), test_size, random_state)
+    else:
+        train, test = random_split(len(y), test_size, random_state)
+    X = X[keep]
+    X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
+    y_train, y_test = y.iloc[train].reset_index(drop=True), y.iloc[test].reset_index(drop=True)
+
+    rows, fitted, histories, predictions = [], {}, {}, {}
+    for cand in task_obj.select(models):
+        if progress:
+            progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
+        row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
+        if cv:
+            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles))
+        model = _set_roles(cand.factory(random_state), kept_roles)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            fit_s = time.perf_counter() - start
+            scores, predict_s, pred, proba = _score(task_obj, model, X_test, y_test)
+        row.update(scores)
+        row.update(fit_s=fit_s, predict_s=predict_s)
+        rows.append(row)
+        fitted[cand.name] = model
+        predictions[cand.name] = pred
+        hist = _history(model)
+        if hist is not None:
+            histories[cand.name] = hist
+    frame = sort_frame(pd.DataFrame(rows), task_obj.primary)
+    metric_cols = [m for m in task_obj.metrics if m in frame.columns]
+    cv_cols = [c for c in frame.columns if c.startswith("cv_")]
+    cols = ["model", "kind"] + metric_cols + ["fit_s", "predict_s"] + cv_cols
+    info = {"rows": int(len(df)), "train_rows": int(len(train)), "test_rows": int(len(test)), "target": target,
+            "features": keep, "roles": kept_roles,
+            "skipped_columns": {c: r for c, r in resolved.items() if r in _SKIPPED_ROLES and c not in split_cols},
+            "test_size": test_size, "cv": cv, "random_state": random_state,
+            "split": "time" if time_column else "group" if group_column else (
+                "stratified" if task_obj.stratify else "random")}
+    board = Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info)
+    board.y_test, board.predictions = y_test, predictions
+    return board
+
+
+def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles) -> dict[str, float]:
+    if task.stratify:
+        folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y.astype(str))
+    else:
+        folds = KFold(n_splits=k, shuffle=True, random_state=seed).split(X)
+    per_fold = []
+    base = _set_roles(cand.factory(seed), roles)
+    for tr, te in folds:
+        model = clone(base)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            model.fit(X.iloc[tr], y.iloc[tr])
+            per_fold.append(_score(task, model, X.iloc[te], y.iloc[te])[0])
+    scores = pd.DataFrame(per_fold)
+    out = {}
+    for m in scores.columns:
+        out[f"cv_{m}"] = float(scores[m].mean())
+        out[f"cv_{m}_std"] = float(scores[m].std(ddof=1))
+    return out

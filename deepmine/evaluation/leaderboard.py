@@ -1,0 +1,105 @@
+"""Leaderboard: every model of one comparison with its scores and timings, best first."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deepmine.evaluation.metrics import GREATER_IS_BETTER
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class Leaderboard:
+    """The result of :func:`deepmine.compare`.
+
+    ``frame`` has one row per model: model, kind ("deep"/"traditional"), each metric on the
+    held-out rows, fit_s and predict_s (seconds), and under cross-validation ``cv_<metric>`` and
+    ``cv_<metric>_std``; rows are sorted by the primary metric.
+    ``models`` holds the fitted estimators (refitted on the training part under cross-validation),
+    ``histories`` the per-epoch training history of each deep model.
+    """
+
+    task: str
+    primary: str
+    frame: pd.DataFrame
+    models: dict[str, Any] = field(default_factory=dict, repr=False)
+    histories: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> str:
+        """The name of the model with the best primary metric."""
+        return str(self.frame.iloc[0]["model"])
+
+    @property
+    def best_model(self):
+        return self.models.get(self.best)
+
+    def best_of(self, kind: str) -> pd.Series:
+        """The best row of one kind, "deep" or "traditional"."""
+        rows = self.frame[self.frame["kind"] == kind]
+        return rows.iloc[0]
+
+    def verdict(self) -> str:
+        """One sentence: did the best deep model beat the best traditional one on the primary metric?"""
+        deep, trad = self.frame[self.frame.kind == "deep"], self.frame[self.frame.kind == "traditional"]
+        if deep.empty or trad.empty:
+            return "only one kind of model was compared"
+        d, t = deep.iloc[0], trad.iloc[0]
+        m = self.primary
+        sign = 1 if GREATER_IS_BETTER[m] else -1
+        diff = sign * (d[m] - t[m])
+        who = "deep learning wins" if diff > 0 else ("a tie" if diff == 0 else "the traditional method wins")
+        return (f"{who}: best deep model {d['model']} {m}={d[m]:.4f} ({d['fit_s']:.1f}s to fit) vs best "
+                f"traditional {t['model']} {m}={t[m]:.4f} ({t['fit_s']:.1f}s)")
+
+    def table(self, digits: int = 4) -> pd.DataFrame:
+        return self.frame.round(digits)
+
+    def to_markdown(self, digits: int = 4) -> str:
+        return self.frame.to_markdown(index=False, floatfmt=f".{digits}f")
+
+    def to_csv(self, path) -> None:
+        atomic_write_text(path, self.frame.to_csv(index=False))
+
+    def to_dict(self) -> dict:
+        rows = json.loads(self.frame.to_json(orient="records"))
+        return {"task": self.task, "primary": self.primary, "best": self.best, "verdict": self.verdict(),
+                "info": self.info, "models": rows}
+
+    def __repr__(self) -> str:
+        return f"Leaderboard({self.task}, best={self.best!r})\n{self.to_markdown()}"
+
+    def _repr_html_(self) -> str:
+        return self.frame.to_html(index=False, float_format=lambda v: f"{v:.4f}")
+
+
+def sort_frame(frame: pd.DataFrame, primary: str) -> pd.DataFrame:
+    ascending = not GREATER_IS_BETTER[primary]
+    return frame.sort_values(primary, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def is_finite_number(v) -> bool:
+    return isinstance(v, (int, float, np.floating)) and np.isfinite(v)

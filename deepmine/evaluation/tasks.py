@@ -1,0 +1,130 @@
+"""Tasks: what the user wants done, with its metrics, its split and its candidate models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from deepmine.errors import DeepmineError
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A model that a task can fit: a factory taking the seed, and whether it is deep or traditional."""
+
+    name: str
+    kind: str  # "deep" or "traditional"
+    factory: Callable[[int], object]
+    description: str = ""
+
+
+@dataclass
+class Task:
+    """One data-mining task; ``compare`` and the CLI learn everything task-specific from here."""
+
+    name: str
+    metrics: tuple[str, ...]
+    primary: str
+    stratify: bool
+    candidates: dict[str, Candidate] = field(default_factory=dict)
+
+    def register(self, candidate: Candidate) -> Candidate:
+        self.candidates[candidate.name] = candidate
+        return candidate
+
+    def select(self, names) -> list[Candidate]:
+        if names is None:
+            return list(self.candidates.values())
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",") if n.strip()]
+        unknown = [n for n in names if n not in self.candidates]
+        if unknown:
+            raise DeepmineError(
+                f"unknown model(s) {', '.join(map(repr, unknown))} for {self.name}; "
+                f"choose from: {', '.join(self.candidates)}"
+            )
+        return [self.candidates[n] for n in names]
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register_task(task: Task) -> Task:
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name: str) -> Task:
+    _register_builtin()
+    if name not in TASKS:
+        raise DeepmineError(f"unknown task {name!r}; choose from: {', '.join(TASKS)}")
+    return TASKS[name]
+
+
+def _onehot(model):
+    from sklearn.pipeline import make_pipeline
+
+    from deepmine.data.preprocess import TabularPreprocessor
+
+    return make_pipeline(TabularPreprocessor(encoding="onehot"), model)
+
+
+def _ordinal(model):
+    # Trees split on integer codes directly; one-hot would only make them slower.
+    from sklearn.pipeline import make_pipeline
+
+    from deepmine.data.preprocess import TabularPreprocessor
+
+    return make_pipeline(TabularPreprocessor(encoding="codes", scale=False), model)
+
+
+_registered = False
+
+
+def _register_builtin() -> None:
+    """The tasks of the foundation; later task packages register theirs the same way."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+                                  RandomForestClassifier, RandomForestRegressor)
+    from sklearn.linear_model import LogisticRegression, RidgeCV
+
+    from deepmine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+    from deepmine.tabular import DeepClassifier, DeepRegressor, LinearNeuron, LogisticNeuron
+
+    clf = register_task(Task("classification", CLASSIFICATION_METRICS, "accuracy", stratify=True))
+    clf.register(Candidate("deep_mlp", "deep", lambda s: DeepClassifier(random_state=s),
+                           "multi-layer perceptron with categorical embeddings"))
+    clf.register(Candidate("logistic_neuron", "deep", lambda s: LogisticNeuron(random_state=s),
+                           "one layer of sigmoid/softmax neurons trained by gradient descent"))
+    clf.register(Candidate("majority", "traditional", lambda s: _onehot(DummyClassifier(strategy="prior")),
+                           "always the most frequent class"))
+    clf.register(Candidate("logistic_regression", "traditional",
+                           lambda s: _onehot(LogisticRegression(max_iter=2000)), "L2 logistic regression (lbfgs)"))
+    clf.register(Candidate("random_forest", "traditional",
+                           lambda s: _ordinal(RandomForestClassifier(n_estimators=200, n_jobs=-1, random_state=s)),
+                           "random forest, 200 trees"))
+    clf.register(Candidate("hist_gradient_boosting", "traditional",
+                           lambda s: _ordinal(HistGradientBoostingClassifier(random_state=s)),
+                           "histogram gradient boosting (LightGBM-style)"))
+
+    reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False))
+    reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
+                           "multi-layer perceptron with categorical embeddings"))
+    reg.register(Candidate("linear_neuron", "deep", lambda s: LinearNeuron(random_state=s),
+                           "one linear neuron trained by gradient descent on MSE"))
+    reg.register(Candidate("mean", "traditional", lambda s: _onehot(DummyRegressor()), "always the training mean"))
+    reg.register(Candidate("ridge", "traditional", lambda s: _onehot(RidgeCV(alphas=np.logspace(-3, 3, 13))),
+                           "ridge regression, alpha by generalised cross-validation"))
+    reg.register(Candidate("random_forest", "traditional",
+                           lambda s: _ordinal(RandomForestRegressor(n_estimators=100, min_samples_leaf=2, n_jobs=-1,
+                                                                    random_state=s)),
+                           "random forest, 100 trees"))
+    reg.register(Candidate("hist_gradient_boosting", "traditional",
+                           lambda s: _ordinal(HistGradientBoostingRegressor(random_state=s)),
+                           "histogram gradient boosting (LightGBM-style)"))

@@ -1,0 +1,34 @@
+"""Shared documentation of the training parameters of deepmine's tabular networks."""
+
+TRAINING_PARAMS_DOC = """
+    optimizer : {"adam", "adamw", "sgd", "adagrad"}
+        The optimiser; SGD uses Nesterov momentum 0.9.
+    lr : float
+        The (peak) learning rate. ``estimator.lr_find(X, y).suggestion`` proposes one.
+    weight_decay : float
+        L2 penalty on the weights.
+    batch_size : int or "auto"
+        Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
+    max_epochs : int
+        Passes over the training data at most.
+    early_stopping : int or None
+        Stop after this many epochs without a lower validation loss and restore the best weights;
+        None trains for ``max_epochs``.
+    validation_fraction : float
+        Share of the training rows held out to watch for early stopping.
+    lr_schedule : {"onecycle", "constant", "cosine", "plateau"}
+        How the learning rate moves during training (one-cycle by default, as in fastai).
+    grad_clip : float or None
+        Clip the gradient norm to this value.
+    roles : dict or None
+        Column roles that override inference, e.g. ``{"zip": "categorical", "notes": "drop"}``.
+    device : {"auto", "cpu", "cuda", "mps"}
+        Where to train; "auto" picks CUDA, then MPS, then the CPU.
+    random_state : int or None
+        Seed for weights, shuffling, dropout and the validation split: the same data and seed give
+        the same predictions.
+    verbose : int
+        1 shows a progress bar with the losses; 0 is silent.
+    callbacks : list of deepmine.training.Callback or None
+        Extra hooks called at the start, after every epoch and at the end of training.
+"""

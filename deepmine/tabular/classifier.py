@@ -1,0 +1,187 @@
+"""DeepClassifier and LogisticNeuron: neural classifiers for tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from deepmine.base import DeepEstimator
+from deepmine.errors import TargetError
+from deepmine.nn import TabularNet
+from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.training.losses import make_loss
+
+
+class _ClassifierBase(ClassifierMixin, DeepEstimator):
+    """Target encoding, class weights and probability outputs shared by the neural classifiers."""
+
+    _stratify_validation = True
+
+    def _encode_target(self, y) -> np.ndarray:
+        y = column_or_1d(y, warn=True)
+        if pd.isna(pd.Series(y)).any():
+            raise TargetError(
+                f"the target has {int(pd.isna(pd.Series(y)).sum())} missing values; drop those rows before fitting"
+            )
+        kind = type_of_target(y)
+        if kind not in ("binary", "multiclass"):
+            raise TargetError(
+                f"Unknown label type: {kind}; a classifier needs class labels - use a regressor for a numeric target"
+            )
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise TargetError(
+                f"the target has a single class ({self.classes_[0]!r}); a classifier needs at least two classes"
+            )
+        self._class_counts = np.bincount(codes, minlength=len(self.classes_))
+        if len(self.classes_) == 2:
+            return codes.astype(np.float32)
+        return codes.astype(np.int64)
+
+    def _n_outputs(self) -> int:
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def _loss(self) -> str:
+        return "bce" if len(self.classes_) == 2 else "cross_entropy"
+
+    def _loss_module(self):
+        weight = None
+        if self.class_weight is not None:
+            if self.class_weight == "balanced":
+                w = compute_class_weight("balanced", classes=np.arange(len(self.classes_)),
+                                         y=np.repeat(np.arange(len(self.classes_)), self._class_counts))
+            elif isinstance(self.class_weight, dict):
+                w = np.array([self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float)
+            else:
+                raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
+            weight = torch.as_tensor(w, dtype=torch.float32)
+        return make_loss(self._loss(), weight)
+
+    def _metric(self):
+        binary = len(self.classes_) == 2
+
+        def accuracy(y_true: torch.Tensor, out: torch.Tensor) -> float:
+            pred = (out.reshape(-1) > 0).float() if binary else out.argmax(dim=1)
+            return float((pred == y_true).float().mean())
+
+        return accuracy
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, one column per entry of ``classes_``."""
+        out = torch.as_tensor(self._forward(X))
+        if len(self.classes_) == 2:
+            p = torch.sigmoid(out.reshape(-1)).numpy().astype(np.float64)
+            return np.column_stack([1.0 - p, p])
+        return torch.softmax(out, dim=1).numpy().astype(np.float64)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        return np.log(np.clip(self.predict_proba(X), 1e-300, None))
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits: one column for two classes (positive = ``classes_[1]``), one per class otherwise."""
+        out = self._forward(X)
+        return out.reshape(-1) if len(self.classes_) == 2 else out
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row."""
+        out = self._forward(X)
+        if len(self.classes_) == 2:
+            return self.classes_[(out.reshape(-1) > 0).astype(int)]
+        return self.classes_[out.argmax(axis=1)]
+
+    def _fitted_state(self) -> dict:
+        state = super()._fitted_state()
+        state["classes_"] = self.classes_.tolist()
+        return state
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        super()._restore_fitted_state(state)
+        self.classes_ = np.asarray(state["classes_"])
+
+
+class DeepClassifier(_ClassifierBase):
+    __doc__ = """A multi-layer perceptron classifier for tables of numbers, categories and dates.
+
+    Categorical columns get learned embeddings, numeric columns are imputed and standardised, and
+    the network is trained with binary cross-entropy (two classes) or cross-entropy (more).
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Widths of the hidden layers.
+    activation : {"relu", "leaky_relu", "swish", "gelu", "tanh", "sigmoid"}
+    norm : {"none", "batch", "layer"}
+        Normalisation after each hidden linear layer.
+    dropout : float
+        Dropout rate after each hidden layer.
+    class_weight : None, "balanced" or dict
+        Weights of the classes in the loss; "balanced" counters class imbalance.
+""" + TRAINING_PARAMS_DOC + """
+    Attributes
+    ----------
+    classes_, module_ (the torch network), preprocessor_, history_ (one row per epoch),
+    n_iter_ (epochs run), best_epoch_ (the epoch whose weights were kept), n_features_in_.
+    """
+
+    def __init__(self, hidden=(256, 128), activation="relu", norm="none", dropout=0.1, class_weight=None,
+                 optimizer="adam", lr=1e-3, weight_decay=1e-4, batch_size="auto", max_epochs=100, early_stopping=10,
+                 validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None, device="auto",
+                 random_state=None, verbose=0, callbacks=None):
+        self.hidden = hidden
+        self.activation = activation
+        self.norm = norm
+        self.dropout = dropout
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.lr_schedule = lr_schedule
+        self.grad_clip = grad_clip
+        self.roles = roles
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+
+class LogisticNeuron(_ClassifierBase):
+    __doc__ = """Logistic regression as the review paper draws it: one layer of sigmoid (softmax) neurons.
+
+    Trained by gradient descent on the cross-entropy, it is the neural view of the classical
+    logistic model; categorical columns enter through embeddings, so the model stays linear in them.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced" or dict
+""" + TRAINING_PARAMS_DOC
+
+    def __init__(self, class_weight=None, optimizer="adam", lr=1e-2, weight_decay=0.0, batch_size="auto",
+                 max_epochs=100, early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle",
+                 grad_clip=None, roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
+        self.class_weight = class_weight
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.lr_schedule = lr_schedule
+        self.grad_clip = grad_clip
+        self.roles = roles
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _build_module(self, n_numeric, cardinalities, n_out):
+        return TabularNet(n_numeric, cardinalities, n_out, hidden=())

@@ -1,0 +1,132 @@
+"""DeepRegressor and LinearNeuron: neural regressors for tables."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import RegressorMixin
+
+from deepmine.base import DeepEstimator
+from deepmine.errors import TargetError
+from deepmine.nn import TabularNet
+from deepmine.tabular._params import TRAINING_PARAMS_DOC
+
+
+class _RegressorBase(RegressorMixin, DeepEstimator):
+    """Target scaling and multi-output handling shared by the neural regressors."""
+
+    def _encode_target(self, y) -> np.ndarray:
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TargetError(
+                "the target is not numeric; use a classifier for class labels, or convert the column to numbers"
+            ) from exc
+        if y.ndim > 2:
+            raise TargetError(f"the target must have 1 or 2 dimensions, got {y.ndim}")
+        if not np.isfinite(y).all():
+            raise TargetError(
+                f"the target has {int((~np.isfinite(y)).sum())} missing or infinite values; drop those rows"
+            )
+        self._y_ndim = y.ndim
+        y2 = y.reshape(len(y), -1)
+        self.n_outputs_ = y2.shape[1]
+        # Scaling the target keeps the loss near 1 whatever the unit, so one lr suits every table.
+        self.y_mean_ = y2.mean(axis=0)
+        scale = y2.std(axis=0)
+        self.y_scale_ = np.where(scale > 1e-12, scale, 1.0)
+        return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _n_outputs(self) -> int:
+        return self.n_outputs_
+
+    def _loss(self) -> str:
+        return self.loss
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted target values, in the target's own units."""
+        out = self._forward(X).astype(np.float64) * self.y_scale_ + self.y_mean_
+        return out.reshape(-1) if self._y_ndim == 1 else out
+
+    def _fitted_state(self) -> dict:
+        state = super()._fitted_state()
+        state.update(y_mean_=self.y_mean_.tolist(), y_scale_=self.y_scale_.tolist(), n_outputs_=self.n_outputs_,
+                     y_ndim=self._y_ndim)
+        return state
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        super()._restore_fitted_state(state)
+        self.y_mean_ = np.asarray(state["y_mean_"])
+        self.y_scale_ = np.asarray(state["y_scale_"])
+        self.n_outputs_ = state["n_outputs_"]
+        self._y_ndim = state["y_ndim"]
+
+
+class DeepRegressor(_RegressorBase):
+    __doc__ = """A multi-layer perceptron regressor for tables, with one or several targets.
+
+    The target is standardised inside ``fit`` and predictions are returned in its own units.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+    activation : {"relu", "leaky_relu", "swish", "gelu", "tanh", "sigmoid"}
+    norm : {"none", "batch", "layer"}
+    dropout : float
+    loss : {"mse", "huber"}
+        Huber is less swayed by outlying targets.
+""" + TRAINING_PARAMS_DOC
+
+    def __init__(self, hidden=(256, 128), activation="relu", norm="none", dropout=0.0, loss="mse",
+                 optimizer="adam", lr=1e-3, weight_decay=1e-4, batch_size="auto", max_epochs=100, early_stopping=10,
+                 validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None, device="auto",
+                 random_state=None, verbose=0, callbacks=None):
+        self.hidden = hidden
+        self.activation = activation
+        self.norm = norm
+        self.dropout = dropout
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.lr_schedule = lr_schedule
+        self.grad_clip = grad_clip
+        self.roles = roles
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+
+class LinearNeuron(_RegressorBase):
+    __doc__ = """Linear regression as the review paper draws it: one neuron with no activation, trained on MSE.
+
+    Parameters
+    ----------
+    loss : {"mse", "huber"}
+""" + TRAINING_PARAMS_DOC
+
+    def __init__(self, loss="mse", optimizer="adam", lr=1e-2, weight_decay=0.0, batch_size="auto", max_epochs=100,
+                 early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None,
+                 device="auto", random_state=None, verbose=0, callbacks=None):
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.lr_schedule = lr_schedule
+        self.grad_clip = grad_clip
+        self.roles = roles
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _build_module(self, n_numeric, cardinalities, n_out):
+        return TabularNet(n_numeric, cardinalities, n_out, hidden=())

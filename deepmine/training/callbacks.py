@@ -1,0 +1,86 @@
+"""Callbacks that hook into the Trainer's epochs: early stopping, progress bar, and the base class."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deepmine.training.trainer import Trainer
+
+
+class Callback:
+    """Override any of the hooks; set ``trainer.stop_training = True`` to end training after this epoch."""
+
+    def on_train_begin(self, trainer: "Trainer") -> None:
+        pass
+
+    def on_epoch_end(self, trainer: "Trainer", record: dict) -> None:
+        pass
+
+    def on_train_end(self, trainer: "Trainer") -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs; put the best weights back."""
+
+    def __init__(self, monitor: str = "valid_loss", patience: int = 10, mode: str = "min",
+                 min_delta: float = 0.0, restore_best: bool = True):
+        self.monitor, self.patience, self.mode = monitor, patience, mode
+        self.min_delta, self.restore_best = min_delta, restore_best
+
+    def on_train_begin(self, trainer):
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = 0
+        self.best_state = None
+        self.wait = 0
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, trainer, record):
+        value = record.get(self.monitor)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, record["epoch"], 0
+            if self.restore_best:
+                self.best_state = {k: v.detach().clone() for k, v in trainer.module.state_dict().items()}
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.stop_training = True
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_state is not None:
+            trainer.module.load_state_dict(self.best_state)
+        trainer.best_epoch = self.best_epoch
+
+
+class ProgressBar(Callback):
+    """A rich progress bar over epochs showing the latest losses; updated once an epoch to stay cheap."""
+
+    def __init__(self, description: str = "training"):
+        self.description = description
+        self.progress = None
+
+    def on_train_begin(self, trainer):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), transient=True)
+        self.progress.start()
+        self.task = self.progress.add_task(self.description, total=trainer.max_epochs, losses="")
+
+    def on_epoch_end(self, trainer, record):
+        losses = "  ".join(f"{k} {v:.4f}" for k, v in record.items()
+                           if k.startswith(("train_", "valid_")) and isinstance(v, float))
+        self.progress.update(self.task, advance=1, losses=losses)
+
+    def on_train_end(self, trainer):
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None

@@ -1,0 +1,197 @@
+"""The Trainer: the one mini-batch training loop that every deep model in deepmine shares."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from deepmine.errors import TrainingError
+from deepmine.training.callbacks import Callback, EarlyStopping, ProgressBar
+from deepmine.training.device import choose_device
+from deepmine.training.losses import make_loss
+from deepmine.training.optim import make_optimizer, make_schedule
+
+
+def _tensor(a, device, dtype=None) -> torch.Tensor:
+    t = a if isinstance(a, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(a))
+    return t.to(device=device, dtype=dtype) if dtype is not None else t.to(device)
+
+
+@dataclass
+class LRFinderResult:
+    """The losses of a learning-rate range test and the rate it suggests."""
+
+    frame: pd.DataFrame
+    suggestion: float
+
+
+class Trainer:
+    """Fit a torch module with mini-batches, epochs, a schedule, early stopping and callbacks.
+
+    ``metric(y_true, output) -> float``, when given, is computed on the validation part after each
+    epoch and recorded as ``valid_metric``; ``monitor`` picks what early stopping watches
+    (``"valid_loss"`` or ``"valid_metric"``, with ``mode`` "min" or "max").
+    """
+
+    def __init__(self, loss: str | nn.Module = "mse", optimizer: str = "adam", lr: float = 1e-3,
+                 weight_decay: float = 0.0, momentum: float = 0.9, batch_size: int = 256, max_epochs: int = 100,
+                 lr_schedule: str = "onecycle", early_stopping: int | None = 10, monitor: str = "valid_loss",
+                 mode: str = "min", grad_clip: float | None = None, metric: Callable | None = None,
+                 callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
+                 description: str = "training"):
+        self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
+        self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
+        self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
+        self.metric, self.callbacks, self.verbose, self.description = metric, list(callbacks), verbose, description
+        self.device = choose_device(device)
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
+        """Train ``module`` in place and return the history, one row per epoch."""
+        dev = self.device
+        self.module = module.to(dev)
+        X, y = _tensor(X, dev), _tensor(y, dev)
+        has_valid = X_valid is not None and len(X_valid) > 0
+        if has_valid:
+            X_valid, y_valid = _tensor(X_valid, dev), _tensor(y_valid, dev)
+        n = len(X)
+        if n == 0:
+            raise TrainingError("there are no training rows; give at least one row")
+        bs = max(1, min(int(self.batch_size), n))
+        # A final batch of one row breaks batch norm and adds only noise; the row is used in other epochs.
+        n_used = n - 1 if n % bs == 1 and n > 1 else n
+        steps = math.ceil(n_used / bs)
+        loss_fn = make_loss(self.loss).to(dev)
+        opt = make_optimizer(self.optimizer, module.parameters(), self.lr, self.weight_decay, self.momentum)
+        patience = max(1, (self.early_stopping or 9) // 3)
+        schedule, per_batch = make_schedule(self.lr_schedule, opt, self.lr, steps * self.max_epochs, patience)
+
+        callbacks = list(self.callbacks)
+        if self.early_stopping and has_valid:
+            callbacks.append(EarlyStopping(self.monitor, self.early_stopping, self.mode))
+        if self.verbose:
+            callbacks.append(ProgressBar(self.description))
+        self.stop_training, self.best_epoch, history = False, None, []
+        for cb in callbacks:
+            cb.on_train_begin(self)
+        try:
+            for epoch in range(1, self.max_epochs + 1):
+                start = time.perf_counter()
+                module.train()
+                perm = torch.randperm(n, device=dev)[:n_used]
+                total = torch.zeros((), device=dev)
+                for s in range(0, n_used, bs):
+                    idx = perm[s: s + bs]
+                    xb, yb = X[idx], y[idx]
+                    opt.zero_grad(set_to_none=True)
+                    loss = loss_fn(module(xb), yb)
+                    loss.backward()
+                    if self.grad_clip:
+                        nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
+                    opt.step()
+                    if schedule is not None and per_batch:
+                        schedule.step()
+                    total += loss.detach() * len(idx)
+                train_loss = float(total) / n_used
+                if not math.isfinite(train_loss):
+                    raise TrainingError(
+                        f"training diverged: the loss became {train_loss} in epoch {epoch}; "
+                        f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
+                    )
+                record = {"epoch": epoch, "train_loss": train_loss}
+                if has_valid:
+                    out = self.predict(module, X_valid)
+                    with torch.inference_mode():
+                        record["valid_loss"] = float(loss_fn(out, y_valid))
+                    if self.metric is not None:
+                        record["valid_metric"] = float(self.metric(y_valid, out))
+                if schedule is not None and not per_batch:
+                    schedule.step(record.get("valid_loss", train_loss))
+                record["lr"] = opt.param_groups[0]["lr"]
+                record["seconds"] = time.perf_counter() - start
+                history.append(record)
+                for cb in callbacks:
+                    cb.on_epoch_end(self, record)
+                if self.stop_training:
+                    break
+        except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
+            raise TrainingError(
+                f"the GPU ran out of memory with batch_size={bs}; lower batch_size or use device='cpu'"
+            ) from exc
+        finally:
+            for cb in callbacks:
+                cb.on_train_end(self)
+        if self.best_epoch is None:
+            self.best_epoch = len(history)
+        module.eval()
+        return pd.DataFrame(history)
+
+    # ------------------------------------------------------------------ inference
+    def predict(self, module: nn.Module, X, batch_size: int = 8192) -> torch.Tensor:
+        """The module's raw outputs for ``X``, in evaluation mode, batched to bound memory."""
+        return predict_module(module, X, self.device, batch_size)
+
+    # ------------------------------------------------------------------ learning-rate range test
+    def lr_find(self, module: nn.Module, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
+                num: int = 100) -> LRFinderResult:
+        """Leslie Smith's range test: raise the rate exponentially batch by batch and record the loss.
+
+        The module's weights are put back afterwards. The suggestion is the rate at the steepest
+        fall of the smoothed loss, as fastai suggests.
+        """
+        dev = self.device
+        module = module.to(dev)
+        saved = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        X, y = _tensor(X, dev), _tensor(y, dev)
+        loss_fn = make_loss(self.loss).to(dev)
+        opt = make_optimizer(self.optimizer, module.parameters(), start_lr, self.weight_decay, self.momentum)
+        factor = (end_lr / start_lr) ** (1 / max(num - 1, 1))
+        bs = max(2, min(int(self.batch_size), len(X)))
+        lrs, losses, smooth, best = [], [], 0.0, math.inf
+        module.train()
+        try:
+            for i in range(num):
+                lr = start_lr * factor**i
+                for g in opt.param_groups:
+                    g["lr"] = lr
+                idx = torch.randint(0, len(X), (bs,), device=dev)
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(module(X[idx]), y[idx])
+                loss.backward()
+                opt.step()
+                value = float(loss)
+                if not math.isfinite(value):
+                    break
+                smooth = 0.98 * smooth + 0.02 * value
+                debiased = smooth / (1 - 0.98 ** (i + 1))
+                lrs.append(lr)
+                losses.append(debiased)
+                best = min(best, debiased)
+                if debiased > 4 * best:
+                    break
+        finally:
+            module.load_state_dict(saved)
+        frame = pd.DataFrame({"lr": lrs, "loss": losses})
+        if len(frame) < 3:
+            raise TrainingError("the learning-rate range test diverged at once; lower start_lr")
+        slopes = np.gradient(np.asarray(losses), np.log10(lrs))
+        suggestion = float(lrs[int(np.argmin(slopes))])
+        return LRFinderResult(frame, suggestion)
+
+
+def predict_module(module: nn.Module, X, device: torch.device | None = None, batch_size: int = 8192) -> torch.Tensor:
+    """Raw outputs of ``module`` for ``X`` without gradients, in batches."""
+    device = device or next(module.parameters()).device
+    module.eval()
+    with torch.inference_mode():
+        X = _tensor(X, device)
+        if len(X) <= batch_size:
+            return module(X)
+        return torch.cat([module(X[s: s + batch_size]) for s in range(0, len(X), batch_size)])
