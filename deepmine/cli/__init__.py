@@ -1,0 +1,1 @@
+"""The `deepmine` command-line interface (typer + rich)."""

@@ -1,0 +1,282 @@
+"""The `deepmine` command: one sub-command per task, thin over the Python API."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deepmine.errors import DataError, DeepmineError, OutputExistsError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Deep learning for data mining, always measured beside the traditional method.")
+datasets_app = typer.Typer(help="List the bundled real datasets, or show one.", no_args_is_help=False)
+app.add_typer(datasets_app, name="datasets")
+
+out = Console()
+err = Console(stderr=True)
+# Piped output (CI logs, files) would otherwise be cut to 80 columns and truncate the leaderboard.
+for _console in (out, err):
+    if not _console.is_terminal:
+        _console.width = 160
+
+
+def friendly(fn):
+    """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DeepmineError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was written")
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+def _show_notice(message, category, filename, lineno, file=None, line=None):
+    from deepmine.errors import DataWarning
+
+    if issubclass(category, DataWarning):
+        err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
+    elif not issubclass(category, (DeprecationWarning, FutureWarning)):
+        err.print(f"[yellow]warning:[/] {category.__name__}: {message}", highlight=False, soft_wrap=True)
+
+
+def _parse_roles(items: List[str] | None) -> dict[str, str]:
+    roles = {}
+    for item in items or []:
+        col, sep, role = item.rpartition("=")
+        if not sep or not col:
+            raise DataError(f"--role takes COLUMN=ROLE (e.g. --role zip=categorical), got {item!r}")
+        roles[col] = role
+    return roles
+
+
+def _print_board(board, title: str) -> None:
+    frame = board.frame
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(col, justify="left" if col in ("model", "kind") else "right")
+    best = {}
+    from deepmine.evaluation.metrics import GREATER_IS_BETTER
+
+    for m in board.frame.columns:
+        if m in GREATER_IS_BETTER and frame[m].notna().any():
+            best[m] = frame[m].max() if GREATER_IS_BETTER[m] else frame[m].min()
+    for _, row in frame.iterrows():
+        cells = []
+        for col in frame.columns:
+            v = row[col]
+            if isinstance(v, float):
+                text = "—" if v != v else (f"{v:.2f}" if col.endswith("_s") else f"{v:.4f}")
+                if col in best and v == best[col]:
+                    text = f"[bold green]{text}[/]"
+            else:
+                text = str(v)
+            cells.append(text)
+        table.add_row(*cells)
+    out.print(table)
+    out.print(board.verdict(), highlight=False, soft_wrap=True)
+
+
+def _run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
+    if out_dir is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = Path("runs") / f"{task}-{stamp}"
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"the run folder '{out_dir}' exists already; pass --force to replace it or "
+                                f"choose another with --out")
+    return out_dir
+
+
+def _write_run(board, out_dir: Path, keep_all: bool, command: dict) -> None:
+    """Write the run folder beside its destination, then rename it into place: never half-written."""
+    import pandas as pd
+
+    from deepmine.persist import save_model
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    try:
+        board.to_csv(tmp / "leaderboard.csv")
+        metrics = board.to_dict() | {"command": command}
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
+        if board.histories:
+            hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
+            hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
+        save_model(board.best_model, tmp / "model")
+        if keep_all:
+            for name, model in board.models.items():
+                save_model(model, tmp / "models" / name)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
+              seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
+              group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
+              force: bool, title: str | None = None) -> Path:
+    from deepmine.evaluation import compare
+
+    out_dir = _run_folder(out_dir, task, force)
+    with err.status(f"{task} on {data}") as status:
+        board = compare(task, data, target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
+                        roles=_parse_roles(role), time_column=time_column, group_column=group_column, table=table,
+                        query=query, progress=lambda msg: status.update(msg))
+    info = board.info
+    _print_board(board, title or f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} "
+                                 f"test rows, {info['split']} split, seed {seed})")
+    command = {"task": task, "data": data, "target": target, "models": models, "test_size": test_size, "cv": cv,
+               "seed": seed, "roles": _parse_roles(role), "time_column": time_column, "group_column": group_column}
+    _write_run(board, out_dir, keep_all, command)
+    out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
+    return out_dir
+
+
+_DATA = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
+_TARGET = typer.Option(..., "--target", "-t", help="The column to predict.")
+_MODELS = typer.Option(None, "--models", "-m", help="Comma-separated candidates (default: all).")
+_TEST = typer.Option(0.25, "--test-size", help="Share of rows held out for scoring.")
+_CV = typer.Option(None, "--cv", help="Also cross-validate with K folds on the training part.")
+_SEED = typer.Option(0, "--seed", help="Seed of the split and of every model.")
+_OUT = typer.Option(None, "--out", "-o", help="Run folder (default runs/<task>-<timestamp>).")
+_ROLE = typer.Option(None, "--role", help="COLUMN=ROLE (numeric, categorical, text, datetime, id, drop); repeatable.")
+_TIME = typer.Option(None, "--time-column", help="Hold out the latest rows by this column.")
+_GROUP = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
+_TABLE = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
+_QUERY = typer.Option(None, "--query", help="SQL query to run on a database URL.")
+_KEEP = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
+_FORCE = typer.Option(False, "--force", help="Replace an existing run folder.")
+
+
+@app.command()
+@friendly
+def classify(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
+             cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
+             time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP, table: Optional[str] = _TABLE,
+             query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+    """Compare deep and traditional classifiers on DATA."""
+    _run_task("classification", data, target, models, test_size, cv, seed, out_dir, role, time_column,
+              group_column, table, query, keep_all, force)
+
+
+@app.command()
+@friendly
+def regress(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
+            cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
+            time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP, table: Optional[str] = _TABLE,
+            query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+    """Compare deep and traditional regressors on DATA."""
+    _run_task("regression", data, target, models, test_size, cv, seed, out_dir, role, time_column,
+              group_column, table, query, keep_all, force)
+
+
+@app.command()
+@friendly
+def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or a run folder holding model/."),
+            data: str = _DATA,
+            output: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Where to write the predictions."),
+            table: Optional[str] = _TABLE, query: Optional[str] = _QUERY, force: bool = _FORCE):
+    """Predict DATA with a saved model; writes one row per input row (with class probabilities)."""
+    import numpy as np
+    import pandas as pd
+
+    from deepmine.data import read_table
+    from deepmine.evaluation.leaderboard import atomic_write_text
+    from deepmine.persist import load
+
+    if output.exists() and not force:
+        raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
+    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
+        model_dir = model_dir / "model"
+    model = load(model_dir)
+    frame = read_table(data, table=table, query=query)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = pd.DataFrame({"row": np.arange(len(frame)), "prediction": model.predict(frame)})
+        if hasattr(model, "predict_proba"):
+            proba = model.predict_proba(frame)
+            for i, cls in enumerate(model.classes_):
+                result[f"proba_{cls}"] = proba[:, i]
+    atomic_write_text(output, result.to_csv(index=False))
+    out.print(f"wrote {len(result)} predictions to {output}", highlight=False)
+
+
+@datasets_app.callback(invoke_without_command=True)
+@friendly
+def datasets_list(ctx: typer.Context):
+    """List the datasets (use them as dataset:NAME)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from deepmine.datasets import available
+
+    frame = available()
+    table = Table(title="datasets (use as dataset:NAME)", title_justify="left")
+    for col in ("name", "task", "target", "rows", "columns", "description"):
+        table.add_column(col, overflow="fold")
+    for _, row in frame.iterrows():
+        table.add_row(*(str(row[c]) for c in ("name", "task", "target", "rows", "columns", "description")))
+    out.print(table)
+
+
+@datasets_app.command("show")
+@friendly
+def datasets_show(name: str = typer.Argument(..., help="Dataset name, e.g. churn.")):
+    """Show one dataset: what it is, where it comes from, its columns and first rows."""
+    from deepmine.datasets import load
+
+    ds = load(name)
+    out.print(f"[bold]{ds.name}[/]  ({ds.task}, target: {ds.target})")
+    out.print(ds.description, highlight=False)
+    out.print(f"source: {ds.source}\nlicence: {ds.licence}", highlight=False)
+    out.print(f"{len(ds.frame)} rows x {ds.frame.shape[1]} columns", highlight=False)
+    out.print(ds.frame.head().to_string(), highlight=False)
+
+
+@app.command()
+@friendly
+def demo(out_root: Path = typer.Option(Path("runs"), "--out", "-o", help="Folder for the demo's run folders.")):
+    """The tour: classify dataset:churn and regress dataset:diamonds, deep models beside baselines."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    _run_task("classification", "dataset:churn", "churn", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "churn",
+              None, None, None, None, None, False, False, title="churn: will this customer leave? (classification)")
+    _run_task("regression", "dataset:diamonds", "price", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "diamonds",
+              None, None, None, None, None, False, False, title="diamonds: what is this stone worth? (regression)")
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+    if version:
+        from deepmine import __version__
+
+        out.print(f"deepmine {__version__}")
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    warnings.showwarning = _show_notice
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
