@@ -12,32 +12,10 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
 
-from deepmine.data.preprocess import TabularPreprocessor, as_frame
+from deepmine.data.preprocess import TabularPreprocessor, as_frame, check_features
 from deepmine.errors import ColumnError, DataError, NotFittedError, TargetError
 from deepmine.training import Trainer, predict_module, resolve_seed, seeded
 from deepmine.training.device import choose_device
-
-
-def check_features(X: Any) -> Any:
-    """Reject inputs that no tabular model can take, with a message that says what to do."""
-    if sp.issparse(X):
-        raise DataError("sparse input is not supported; convert it to a dense array with X.toarray()")
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return X
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:
-        raise DataError(f"could not read the features as a table ({exc}); pass a DataFrame or a 2-D array") from exc
-    if np.iscomplexobj(arr):
-        raise DataError("Complex data not supported; pass the real and imaginary parts as separate columns")
-    if arr.dtype == object and arr.ndim == 2:
-        for value in arr.ravel()[:1000]:
-            if isinstance(value, (dict, list, set, tuple)):
-                raise TypeError(
-                    f"argument must be a string or a real number, not {type(value).__name__!r}; "
-                    f"each cell of X must hold one value"
-                )
-    return arr
 
 
 def resolve_batch_size(batch_size, n_rows: int) -> int:

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -16,21 +17,43 @@ _MISSING = "<missing>"
 _DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
 
 
+def check_features(X: Any) -> Any:
+    """Reject inputs that no tabular model can take, with a message that says what to do."""
+    if sp.issparse(X):
+        raise DataError("sparse input is not supported; convert it to a dense array with X.toarray()")
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:
+        raise DataError(f"could not read the features as a table ({exc}); pass a DataFrame or a 2-D array") from exc
+    if np.iscomplexobj(arr):
+        raise DataError("Complex data not supported; pass the real and imaginary parts as separate columns")
+    if arr.ndim != 2:
+        raise DataError(
+            f"expected a 2-D table of features but got an array with {arr.ndim} dimension(s); Reshape your data "
+            f"either using X.reshape(-1, 1) if it has a single feature or X.reshape(1, -1) if it is a single sample"
+        )
+    if arr.shape[1] == 0:
+        raise DataError(f"0 feature(s) (shape={arr.shape}) while a minimum of 1 is required; give at least one column")
+    if arr.dtype == object:
+        for value in arr.ravel()[:1000]:
+            if isinstance(value, (dict, list, set, tuple)):
+                raise TypeError(
+                    f"argument must be a string or a real number, not {type(value).__name__!r}; "
+                    f"each cell of X must hold one value"
+                )
+    return arr
+
+
 def as_frame(X: Any) -> pd.DataFrame:
-    """A DataFrame view of ``X``; arrays get the column names x0, x1, ... ."""
+    """A DataFrame view of ``X`` after :func:`check_features`; arrays get the column names x0, x1, ... ."""
+    X = check_features(X)
     if isinstance(X, pd.DataFrame):
         return X
     if isinstance(X, pd.Series):
         return X.to_frame()
-    arr = np.asarray(X)
-    if arr.ndim == 1:
-        raise DataError(
-            "expected a 2-D table of features but got a 1-D array; "
-            "reshape it with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single row"
-        )
-    if arr.ndim != 2:
-        raise DataError(f"expected a 2-D table of features but got an array with {arr.ndim} dimensions")
-    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
 def _to_float(col: pd.Series, name: str) -> np.ndarray:
@@ -219,4 +242,5 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
         tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []  # always float32, the dtype the networks train in
         return tags

@@ -56,6 +56,9 @@ def infer_role(s: pd.Series) -> str:
         return "numeric"
     if isinstance(s.dtype, pd.CategoricalDtype):
         return "categorical"
+    if pd.api.types.infer_dtype(values, skipna=True) in ("floating", "integer", "mixed-integer-float", "decimal",
+                                                          "boolean"):
+        return "numeric"  # an object column holding Python numbers, e.g. from np.array(..., dtype=object)
     if _is_string_like(s):
         if _looks_like_dates(values):
             return "datetime"

@@ -36,7 +36,7 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise TargetError(
-                f"the target has a single class ({self.classes_[0]!r}); a classifier needs at least two classes"
+                f"the target has only one class ({self.classes_[0]}); a classifier needs at least two classes"
             )
         self._class_counts = np.bincount(codes, minlength=len(self.classes_))
         if len(self.classes_) == 2:

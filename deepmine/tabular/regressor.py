@@ -39,6 +39,11 @@ class _RegressorBase(RegressorMixin, DeepEstimator):
     def _n_outputs(self) -> int:
         return self.n_outputs_
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _loss(self) -> str:
         return self.loss
 
