@@ -58,7 +58,12 @@ def as_frame(X: Any) -> pd.DataFrame:
 
 def _to_float(col: pd.Series, name: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
+            raise DataError(
+                f"column '{name}' holds infinite values; replace them with missing values (NaN) or finite numbers"
+            )
+        return values
     converted = pd.to_numeric(col, errors="coerce")
     bad = converted.isna() & col.notna()
     if bad.any():
@@ -67,7 +72,7 @@ def _to_float(col: pd.Series, name: str) -> np.ndarray:
             f"column '{name}' should be numeric but holds values such as {example!r}; "
             f"clean it or give it the role 'categorical'"
         )
-    return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+    return _to_float(converted, name)
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -189,7 +194,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         blocks = [num, missing[:, self.indicators_].astype(np.float64)]
         for c, levels in zip(self.categorical_, self.categories_):
             labels = self._as_labels(df.iloc[:, index[c]])
-            codes = pd.Categorical(labels, categories=levels).codes.astype(np.int64) + 1
+            codes = pd.Index(levels, dtype=object).get_indexer(labels.to_numpy(dtype=object)).astype(np.int64) + 1
             if self.encoding == "codes":
                 blocks.append(codes[:, None].astype(np.float64))
             else:

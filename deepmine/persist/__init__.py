@@ -24,8 +24,9 @@ import pandas as pd
 from deepmine.errors import ModelFormatError, OutputExistsError
 
 FORMAT_VERSION = 1
-# Module prefixes whose types a skops file may contain; anything else is refused on load.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "deepmine.", "builtins.", "collections.")
+# Packages whose classes a skops file may contain beyond skops' own safe defaults. Functions are
+# refused even from these packages: a stored function is code that predict would run.
+_TRUSTED_PACKAGES = ("sklearn.", "numpy.", "scipy.", "deepmine.")
 
 
 def _versions() -> dict:
@@ -194,6 +195,17 @@ def _load_deep(path: Path, config: dict):
     return model
 
 
+def _is_trusted_class(name: str) -> bool:
+    if not name.startswith(_TRUSTED_PACKAGES):
+        return False
+    module_name, _, attr = name.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(obj, type)
+
+
 def _load_skops(path: Path, config: dict):
     import skops.io as sio
 
@@ -201,10 +213,10 @@ def _load_skops(path: Path, config: dict):
     if not file.exists():
         raise ModelFormatError(f"'{path}' lacks {file.name}; the model folder is incomplete")
     untrusted = sio.get_untrusted_types(file=file)
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    refused = [t for t in untrusted if not _is_trusted_class(t)]
     if refused:
-        raise ModelFormatError(f"refusing to load '{file}': it contains types outside scikit-learn, numpy and "
-                               f"deepmine ({', '.join(refused)})")
+        raise ModelFormatError(f"refusing to load '{file}': it holds functions or types outside scikit-learn, "
+                               f"numpy, scipy and deepmine ({', '.join(refused)}), which could run code")
     return sio.load(file, trusted=untrusted)
 
 

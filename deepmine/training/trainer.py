@@ -166,7 +166,7 @@ class Trainer:
                 loss = loss_fn(module(X[idx]), y[idx])
                 loss.backward()
                 opt.step()
-                value = float(loss)
+                value = loss.item()
                 if not math.isfinite(value):
                     break
                 smooth = 0.98 * smooth + 0.02 * value

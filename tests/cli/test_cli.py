@@ -1,0 +1,104 @@
+"""The deepmine command end to end: run folders, predictions, datasets, and one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from deepmine.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def penguins_csv(tmp_path_factory, penguins):
+    path = tmp_path_factory.mktemp("data") / "penguins.csv"
+    penguins.frame.to_csv(path, index=False)
+    return path
+
+
+def _run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_classify_writes_a_complete_run_folder(tmp_path, penguins_csv):
+    out = tmp_path / "run"
+    result = _run("classify", penguins_csv, "--target", "species", "--models", "deep_mlp,majority,logistic_regression",
+                  "--out", out, "--keep-all")
+    assert result.exit_code == 0, result.output
+    assert "deep_mlp" in result.output and "majority" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "leaderboard.csv", "metrics.json", "model",
+                                                    "models"]
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert set(board.model) == {"deep_mlp", "majority", "logistic_regression"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == "classification" and metrics["best"] == board.model.iloc[0]
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["deep_mlp", "logistic_regression", "majority"]
+    assert set(pd.read_csv(out / "history.csv").model) == {"deep_mlp"}
+
+
+def test_predict_from_a_run_folder(tmp_path, penguins_csv):
+    run = tmp_path / "run"
+    assert _run("classify", penguins_csv, "-t", "species", "-m", "deep_mlp", "-o", run).exit_code == 0
+    preds = tmp_path / "preds.csv"
+    result = _run("predict", run, penguins_csv, "--out", preds)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(preds)
+    assert len(frame) == 344 and {"prediction", "proba_Adelie", "proba_Gentoo"} <= set(frame.columns)
+    assert (frame.prediction == pd.read_csv(penguins_csv).species).mean() > 0.9
+    again = _run("predict", run, penguins_csv, "--out", preds)
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_regress_with_roles_and_seed(tmp_path):
+    out = tmp_path / "reg"
+    result = _run("regress", "dataset:diabetes", "-t", "progression", "-m", "linear_neuron,ridge", "--seed", "3",
+                  "--role", "sex=categorical", "-o", out)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["info"]["roles"]["sex"] == "categorical" and metrics["info"]["random_state"] == 3
+
+
+def test_refuses_to_overwrite_a_run_folder(tmp_path, penguins_csv):
+    out = tmp_path / "run"
+    out.mkdir()
+    result = _run("classify", penguins_csv, "-t", "species", "-m", "majority", "-o", out)
+    assert result.exit_code == 2 and "--force" in result.output
+    assert list(out.iterdir()) == []
+    assert _run("classify", penguins_csv, "-t", "species", "-m", "majority", "-o", out, "--force").exit_code == 0
+
+
+def test_datasets_list_and_show():
+    result = _run("datasets")
+    assert result.exit_code == 0 and "diamonds" in result.output and "breast_cancer" in result.output
+    shown = _run("datasets", "show", "churn")
+    assert shown.exit_code == 0 and "churn" in shown.output and "5000 rows" in shown.output
+    assert _run("datasets", "show", "nope").exit_code == 2
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not a table"),
+])
+def test_bad_files_give_one_line_and_status_2_without_output(tmp_path, content, expected):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "deepmine.cli.main", "classify", str(bad), "--target", "y",
+                           "--out", str(out)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and expected in lines[0].lower(), proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.csv"]  # no half-written run folder
+
+
+def test_missing_target_column_is_one_clear_line(tmp_path, penguins_csv):
+    result = _run("classify", penguins_csv, "-t", "price", "-o", tmp_path / "run")
+    assert result.exit_code == 2
+    assert "target column 'price' is not in the data" in result.output
+    assert not (tmp_path / "run").exists()
