@@ -56,6 +56,14 @@ def as_frame(X: Any) -> pd.DataFrame:
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 
 
+def _labels(values: np.ndarray) -> np.ndarray:
+    """Category labels as strings, with missing values as their own label."""
+    missing = pd.isna(values)
+    labels = values.astype(str).astype(object)
+    labels[missing] = _MISSING
+    return labels
+
+
 def _to_float(col: pd.Series, name: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -142,23 +150,36 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 kept = kept.head(self.max_categories)
             self.categories_.append(sorted(kept.index.tolist()))
         self.cardinalities_ = [len(levels) + 1 for levels in self.categories_]
+        self._level_index = [pd.Index(levels, dtype=object) for levels in self.categories_]
         self.n_numeric_ = num.shape[1] + len(self.indicators_)
         return self
 
     @staticmethod
     def _as_labels(col: pd.Series) -> pd.Series:
-        return col.astype(object).where(col.notna(), _MISSING).astype(str)
+        return pd.Series(_labels(col.to_numpy(dtype=object)), index=col.index)
 
     def _numeric_block(self, df: pd.DataFrame, index: dict[str, int]) -> np.ndarray:
-        parts = [_to_float(df.iloc[:, index[c]], c) for c in self.numeric_]
+        positions = [index[c] for c in self.numeric_]
+        dtypes = df.dtypes.iloc[positions] if positions else []
+        if positions and all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d) for d in dtypes):
+            # One conversion for the whole block: per-column work dominates single-row predict latency.
+            block = df.iloc[:, positions].to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isinf(block).any():
+                bad = self.numeric_[int(np.flatnonzero(np.isinf(block).any(axis=0))[0])]
+                raise DataError(
+                    f"column '{bad}' holds infinite values; replace them with missing values (NaN) or finite numbers"
+                )
+            parts = [block]
+        else:
+            parts = [_to_float(df.iloc[:, index[c]], c)[:, None] for c in self.numeric_]
         for c in self.datetime_:
             col = df.iloc[:, index[c]]
             dt = pd.to_datetime(col, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(col) else col
             for part in _DATE_PARTS:
-                parts.append(getattr(dt.dt, part).to_numpy(dtype=np.float64, na_value=np.nan))
+                parts.append(getattr(dt.dt, part).to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
         if not parts:
             return np.zeros((len(df), 0))
-        return np.column_stack(parts)
+        return np.hstack(parts)
 
     # ------------------------------------------------------------------ transforming
     def _check_columns(self, df: pd.DataFrame, from_array: bool) -> pd.DataFrame:
@@ -192,9 +213,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         num = np.where(missing, self.medians_, num)
         num = (num - self.means_) / self.scales_
         blocks = [num, missing[:, self.indicators_].astype(np.float64)]
-        for c, levels in zip(self.categorical_, self.categories_):
-            labels = self._as_labels(df.iloc[:, index[c]])
-            codes = pd.Index(levels, dtype=object).get_indexer(labels.to_numpy(dtype=object)).astype(np.int64) + 1
+        level_index = getattr(self, "_level_index", None) or [pd.Index(v, dtype=object) for v in self.categories_]
+        raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object) if self.categorical_ else None
+        for j, levels in enumerate(self.categories_):
+            codes = level_index[j].get_indexer(_labels(raw[:, j])).astype(np.int64) + 1
             if self.encoding == "codes":
                 blocks.append(codes[:, None].astype(np.float64))
             else:
@@ -240,6 +262,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             setattr(pre, key, value)
         if "feature_names_in_" in state:
             pre.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        pre._level_index = [pd.Index(levels, dtype=object) for levels in pre.categories_]
         return pre
 
     def __sklearn_tags__(self):
