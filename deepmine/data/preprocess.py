@@ -265,6 +265,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         pre._level_index = [pd.Index(levels, dtype=object) for levels in pre.categories_]
         return pre
 
+    # The level lookup tables are a cache rebuilt from categories_, kept out of pickles and skops files.
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_level_index", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "categories_" in state:
+            self._level_index = [pd.Index(levels, dtype=object) for levels in self.categories_]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
