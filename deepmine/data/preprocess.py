@@ -15,6 +15,7 @@ from deepmine.errors import ColumnError, DataError
 
 _MISSING = "<missing>"
 _DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
+_DATE_ATTRS = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}  # pandas 3 deprecates the short names
 
 
 def check_features(X: Any) -> Any:
@@ -176,7 +177,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             col = df.iloc[:, index[c]]
             dt = pd.to_datetime(col, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(col) else col
             for part in _DATE_PARTS:
-                parts.append(getattr(dt.dt, part).to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
+                parts.append(getattr(dt.dt, _DATE_ATTRS.get(part, part)).to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
         if not parts:
             return np.zeros((len(df), 0))
         return np.hstack(parts)

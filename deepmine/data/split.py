@@ -53,11 +53,21 @@ def time_split(times, test_size: float = 0.25):
 
 
 def group_split(groups, test_size: float = 0.25, random_state=None):
-    """Row positions (train, test) such that no group has rows in both parts."""
+    """Row positions (train, test) such that no group has rows in both parts.
+
+    ``test_size`` is the share of groups (not rows) held out, as in scikit-learn's GroupShuffleSplit.
+    """
     groups = np.asarray(groups)
     _check_size(test_size, len(groups))
     if len(np.unique(groups.astype(str))) < 2:
         raise DataError("the group column has a single group; a group split needs at least two groups")
+    n_groups = len(np.unique(groups.astype(str)))
+    n_test_groups = int(np.ceil(test_size * n_groups))
+    if n_test_groups < 1 or n_groups - n_test_groups < 1:
+        raise DataError(
+            f"{n_groups} groups are too few to hold out {test_size:.0%} of them for testing; "
+            f"give more groups or change test_size"
+        )
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=random_state)
     train, test = next(splitter.split(np.zeros(len(groups)), groups=groups))
     return train, test

@@ -30,6 +30,8 @@ class MLP(nn.Sequential):
 
     def __init__(self, n_in: int, n_out: int, hidden: Sequence[int] = (256, 128), activation_name: str = "relu",
                  norm: str = "none", dropout: float = 0.0):
+        activation(activation_name)  # reject a misspelt name even when there is no hidden layer
+        _norm(norm, 1)
         layers: list[nn.Module] = []
         width = n_in
         for h in hidden:

@@ -19,9 +19,19 @@ from deepmine.training.losses import make_loss
 from deepmine.training.optim import make_optimizer, make_schedule
 
 
-def _tensor(a, device, dtype=None) -> torch.Tensor:
+def _tensor(a, device, float_dtype=torch.float32) -> torch.Tensor:
+    """A tensor on ``device``; floating inputs (float64 numpy, pandas) take the network's float dtype."""
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        a = a.to_numpy()
     t = a if isinstance(a, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(a))
-    return t.to(device=device, dtype=dtype) if dtype is not None else t.to(device)
+    if t.is_floating_point() and t.dtype != float_dtype:
+        return t.to(device=device, dtype=float_dtype)
+    return t.to(device)
+
+
+def _float_dtype(module: nn.Module) -> torch.dtype:
+    params = [p for p in module.parameters() if p.is_floating_point()]
+    return params[0].dtype if params else torch.float32
 
 
 @dataclass
@@ -57,13 +67,16 @@ class Trainer:
         """Train ``module`` in place and return the history, one row per epoch."""
         dev = self.device
         self.module = module.to(dev)
-        X, y = _tensor(X, dev), _tensor(y, dev)
+        fdt = _float_dtype(module)
+        X, y = _tensor(X, dev, fdt), _tensor(y, dev, fdt)
         has_valid = X_valid is not None and len(X_valid) > 0
         if has_valid:
-            X_valid, y_valid = _tensor(X_valid, dev), _tensor(y_valid, dev)
+            X_valid, y_valid = _tensor(X_valid, dev, fdt), _tensor(y_valid, dev, fdt)
         n = len(X)
         if n == 0:
             raise TrainingError("there are no training rows; give at least one row")
+        if n < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+            raise TrainingError("batch normalisation needs at least two training rows; give more rows or norm='none'")
         bs = max(1, min(int(self.batch_size), n))
         # A final batch of one row breaks batch norm and adds only noise; the row is used in other epochs.
         n_used = n - 1 if n % bs == 1 and n > 1 else n
@@ -78,7 +91,7 @@ class Trainer:
             callbacks.append(EarlyStopping(self.monitor, self.early_stopping, self.mode))
         if self.verbose:
             callbacks.append(ProgressBar(self.description))
-        self.stop_training, self.best_epoch, history = False, None, []
+        self.stop_training, self.best_epoch, history, first_loss = False, None, [], None
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
@@ -99,8 +112,12 @@ class Trainer:
                     if schedule is not None and per_batch:
                         schedule.step()
                     total += loss.detach() * len(idx)
+                    if first_loss is None:
+                        first_loss = abs(loss.item())
                 train_loss = float(total) / n_used
-                if not math.isfinite(train_loss):
+                # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
+                # thousand times its starting value is divergence too.
+                if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss, 1e-3):
                     raise TrainingError(
                         f"training diverged: the loss became {train_loss} in epoch {epoch}; "
                         f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
@@ -149,7 +166,9 @@ class Trainer:
         dev = self.device
         module = module.to(dev)
         saved = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        X, y = _tensor(X, dev), _tensor(y, dev)
+        was_training = module.training
+        fdt = _float_dtype(module)
+        X, y = _tensor(X, dev, fdt), _tensor(y, dev, fdt)
         loss_fn = make_loss(self.loss).to(dev)
         opt = make_optimizer(self.optimizer, module.parameters(), start_lr, self.weight_decay, self.momentum)
         factor = (end_lr / start_lr) ** (1 / max(num - 1, 1))
@@ -178,6 +197,7 @@ class Trainer:
                     break
         finally:
             module.load_state_dict(saved)
+            module.train(was_training)
         frame = pd.DataFrame({"lr": lrs, "loss": losses})
         if len(frame) < 3:
             raise TrainingError("the learning-rate range test diverged at once; lower start_lr")
@@ -191,7 +211,7 @@ def predict_module(module: nn.Module, X, device: torch.device | None = None, bat
     device = device or next(module.parameters()).device
     module.eval()
     with torch.inference_mode():
-        X = _tensor(X, device)
+        X = _tensor(X, device, _float_dtype(module))
         if len(X) <= batch_size:
             return module(X)
         return torch.cat([module(X[s: s + batch_size]) for s in range(0, len(X), batch_size)])
