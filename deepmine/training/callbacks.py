@@ -84,3 +84,44 @@ class ProgressBar(Callback):
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+
+
+class Checkpoint(Callback):
+    """Save the weights to a safetensors file whenever ``monitor`` improves (and at the end if never).
+
+    The file holds tensors only, so it is safe to load: ``module.load_state_dict(
+    safetensors.torch.load_file(path))``.
+    """
+
+    def __init__(self, path, monitor: str = "valid_loss", mode: str = "min"):
+        self.path, self.monitor, self.mode = path, monitor, mode
+
+    def on_train_begin(self, trainer):
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.saved_epoch = None
+
+    def _save(self, trainer, epoch: int) -> None:
+        import os
+        from pathlib import Path
+
+        from safetensors.torch import save_file
+
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tensors = {k: v.detach().to("cpu").contiguous() for k, v in trainer.module.state_dict().items()}
+        save_file(tensors, str(tmp), metadata={"epoch": str(epoch)})
+        os.replace(tmp, path)  # a crash mid-write never leaves a truncated checkpoint
+        self.saved_epoch = epoch
+
+    def on_epoch_end(self, trainer, record):
+        value = record.get(self.monitor)
+        if value is None:
+            return
+        if (value < self.best) if self.mode == "min" else (value > self.best):
+            self.best = value
+            self._save(trainer, record["epoch"])
+
+    def on_train_end(self, trainer):
+        if self.saved_epoch is None and getattr(trainer, "module", None) is not None:
+            self._save(trainer, -1)

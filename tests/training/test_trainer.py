@@ -432,3 +432,19 @@ def test_a_last_batch_of_one_row_does_not_break_batch_norm(cancer, n, batch_size
     history = Trainer(loss="bce", lr=1e-2, batch_size=batch_size, max_epochs=3).fit(module, X[:n], y[:n])
     assert len(history) == 3
     assert np.isfinite(history["train_loss"]).all()
+
+
+def test_checkpoint_saves_the_best_weights_as_safetensors(tmp_path, breast_cancer):
+    from safetensors.torch import load_file
+
+    from deepmine.tabular import DeepClassifier
+    from deepmine.training import Checkpoint
+
+    path = tmp_path / "ckpt" / "best.safetensors"
+    clf = DeepClassifier(hidden=(16,), max_epochs=12, early_stopping=4, callbacks=[Checkpoint(path)],
+                         random_state=0).fit(breast_cancer.X, breast_cancer.y)
+    saved = load_file(str(path))
+    # early stopping restored the best weights, and the checkpoint holds those same weights
+    for name, tensor in clf.module_.state_dict().items():
+        assert torch.equal(saved[name], tensor)
+    assert [p.name for p in path.parent.iterdir()] == ["best.safetensors"]
