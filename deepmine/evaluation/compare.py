@@ -161,9 +161,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             "test_size": test_size, "cv": cv, "random_state": random_state,
             "split": "time" if time_column else "group" if group_column else (
                 "stratified" if task_obj.stratify else "random")}
-    board = Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info)
-    board.y_test, board.predictions = y_test, predictions
-    return board
+    return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions)
 
 
 def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles) -> dict[str, float]:

@@ -37,8 +37,9 @@ class Leaderboard:
     ``frame`` has one row per model: model, kind ("deep"/"traditional"), each metric on the
     held-out rows, fit_s and predict_s (seconds), and under cross-validation ``cv_<metric>`` and
     ``cv_<metric>_std``; rows are sorted by the primary metric.
-    ``models`` holds the fitted estimators (refitted on the training part under cross-validation),
-    ``histories`` the per-epoch training history of each deep model.
+    ``models`` holds the fitted estimators (fitted on the training part), ``histories`` the
+    per-epoch training history of each deep model, ``y_test`` the held-out target and
+    ``predictions`` each model's predictions for it.
     """
 
     task: str
@@ -47,6 +48,8 @@ class Leaderboard:
     models: dict[str, Any] = field(default_factory=dict, repr=False)
     histories: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     info: dict[str, Any] = field(default_factory=dict)
+    y_test: pd.Series | None = field(default=None, repr=False)
+    predictions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def best(self) -> str:
