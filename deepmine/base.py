@@ -93,8 +93,8 @@ class DeepEstimator(BaseEstimator):
             raise DataError("the table has no rows; give at least one row to fit on")
         target = self._encode_target(y)
         seed = resolve_seed(self.random_state)
-        self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(frame)
-        Xt = self.preprocessor_.transform(frame)
+        self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(X)
+        Xt = self.preprocessor_.transform(X)
         train, valid = self._validation_split(len(Xt), y, seed)
         device = choose_device(self.device)
         trainer = Trainer(
@@ -106,9 +106,10 @@ class DeepEstimator(BaseEstimator):
         with seeded(seed, device):
             module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
                                         self._n_outputs())
-            history = trainer.fit(module, Xt[train], target[train],
-                                  Xt[valid] if valid is not None else None,
-                                  target[valid] if valid is not None else None)
+            if valid is None:  # no copy of the whole table when nothing is held out
+                history = trainer.fit(module, Xt, target)
+            else:
+                history = trainer.fit(module, Xt[train], target[train], Xt[valid], target[valid])
         self.module_ = module
         self.device_ = device
         self.history_ = history
@@ -156,7 +157,7 @@ class DeepEstimator(BaseEstimator):
             X = X[names]  # extra columns (say the target, or an id) are ignored, order does not matter
         _check_feature_names(self, X, reset=False)
         _check_n_features(self, X, reset=False)
-        return self.preprocessor_.transform(as_frame(X))
+        return self.preprocessor_.transform(X)
 
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""
@@ -173,8 +174,7 @@ class DeepEstimator(BaseEstimator):
 
         probe = clone(self).set_params(max_epochs=1, early_stopping=None, verbose=0)
         probe.fit(X, y)  # fits preprocessing and target encoding, builds the network
-        frame = as_frame(check_features(X))
-        Xt = probe.preprocessor_.transform(frame)
+        Xt = probe.preprocessor_.transform(check_features(X))
         target = probe._encode_target(self._check_y(y))
         seed = resolve_seed(self.random_state)
         trainer = Trainer(loss=probe._loss_module(), optimizer=self.optimizer, weight_decay=self.weight_decay,

@@ -54,7 +54,7 @@ def as_frame(X: Any) -> pd.DataFrame:
         return X
     if isinstance(X, pd.Series):
         return X.to_frame()
-    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])], copy=False)
 
 
 def _labels(values: np.ndarray) -> np.ndarray:
@@ -135,7 +135,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         med = np.where(np.isnan(med), 0.0, med)
         self.medians_ = med
         self.indicators_ = [int(i) for i in np.flatnonzero(np.isnan(num).any(axis=0))]
-        filled = np.where(np.isnan(num), med, num)
+        filled = np.where(np.isnan(num), med, num) if self.indicators_ else num
         if self.scale and filled.shape[1]:
             mean, std = filled.mean(axis=0), filled.std(axis=0)
             std = np.where(std > 1e-12, std, 1.0)
@@ -180,7 +180,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 parts.append(getattr(dt.dt, _DATE_ATTRS.get(part, part)).to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
         if not parts:
             return np.zeros((len(df), 0))
-        return np.hstack(parts)
+        return parts[0] if len(parts) == 1 else np.hstack(parts)
 
     # ------------------------------------------------------------------ transforming
     def _check_columns(self, df: pd.DataFrame, from_array: bool) -> pd.DataFrame:
@@ -202,29 +202,65 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             )
         return df.rename(columns=str) if not all(isinstance(c, str) for c in df.columns) else df
 
+    _CHUNK = 8192  # rows per step: bounds the float64 temporaries when transforming large tables
+
+    def _numeric_array(self, X) -> np.ndarray | None:
+        """The numeric columns of a plain numeric array, without a DataFrame (the fast path)."""
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "fiub"):
+            return None
+        if self.datetime_ or self.categorical_:
+            return None
+        if X.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        if len(self.numeric_) == X.shape[1]:
+            return X
+        positions = {c: i for i, c in enumerate(self.columns_)}
+        return X[:, [positions[c] for c in self.numeric_]]
+
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "roles_")
-        from_array = not isinstance(X, pd.DataFrame)
-        df = self._check_columns(as_frame(X), from_array)
-        index = {str(c): i for i, c in enumerate(df.columns)}
-        num = self._numeric_block(df, index)
+        X = check_features(X)
+        num = self._numeric_array(X)
+        raw = None
+        if num is None:
+            df = self._check_columns(as_frame(X), not isinstance(X, pd.DataFrame))
+            index = {str(c): i for i, c in enumerate(df.columns)}
+            num = self._numeric_block(df, index)
+            if self.categorical_:
+                raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object)
         if num.shape[1] != len(self.medians_):
             raise DataError(f"expected {len(self.medians_)} numeric inputs, got {num.shape[1]}")
-        missing = np.isnan(num)
-        num = np.where(missing, self.medians_, num)
-        num = (num - self.means_) / self.scales_
-        blocks = [num, missing[:, self.indicators_].astype(np.float64)]
+        n, k, ind = len(num), num.shape[1], self.indicators_
+        widths = [1 if self.encoding == "codes" else len(levels) + 1 for levels in self.categories_]
+        out = np.zeros((n, k + len(ind) + sum(widths)), dtype=np.float32)
+        for s in range(0, n, self._CHUNK):
+            chunk = np.array(num[s: s + self._CHUNK], dtype=np.float64)  # a copy: edited in place below
+            if np.isinf(chunk).any():
+                bad = self.numeric_[int(np.flatnonzero(np.isinf(chunk).any(axis=0))[0])] if self.numeric_ else "?"
+                raise DataError(
+                    f"column '{bad}' holds infinite values; replace them with missing values (NaN) or finite numbers"
+                )
+            missing = np.isnan(chunk)
+            if missing.any():
+                np.copyto(chunk, np.broadcast_to(self.medians_, chunk.shape), where=missing)
+            chunk -= self.means_
+            chunk /= self.scales_
+            out[s: s + self._CHUNK, :k] = chunk
+            if ind:
+                out[s: s + self._CHUNK, k: k + len(ind)] = missing[:, ind]
+        col = k + len(ind)
         level_index = getattr(self, "_level_index", None) or [pd.Index(v, dtype=object) for v in self.categories_]
-        raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object) if self.categorical_ else None
-        for j, levels in enumerate(self.categories_):
-            codes = level_index[j].get_indexer(_labels(raw[:, j])).astype(np.int64) + 1
+        for j, width in enumerate(widths):
+            codes = level_index[j].get_indexer(_labels(raw[:, j])) + 1
             if self.encoding == "codes":
-                blocks.append(codes[:, None].astype(np.float64))
+                out[:, col] = codes
             else:
-                onehot = np.zeros((len(codes), len(levels) + 1))
-                onehot[np.arange(len(codes)), codes] = 1.0
-                blocks.append(onehot)
-        return np.hstack(blocks).astype(np.float32)
+                out[np.arange(n), col + codes] = 1.0
+            col += width
+        return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "roles_")

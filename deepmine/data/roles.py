@@ -40,12 +40,12 @@ def infer_role(s: pd.Series) -> str:
     values = s.dropna()
     if values.empty:
         return "drop"
-    n_unique = values.nunique()
-    unique_per_row = n > 20 and n_unique == len(values) == n
-    if pd.api.types.is_bool_dtype(s):
-        return "numeric"
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_float_dtype(s):
+        return "numeric"  # decided without counting distinct values, which is slow on large tables
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime"
+    n_unique = values.nunique()
+    unique_per_row = n > 20 and n_unique == len(values) == n
     if pd.api.types.is_numeric_dtype(s):
         if unique_per_row and pd.api.types.is_integer_dtype(s):
             if _ID_NAME.search(str(s.name)):
