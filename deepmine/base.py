@@ -18,6 +18,17 @@ from deepmine.training import Trainer, predict_module, resolve_seed, seeded
 from deepmine.training.device import choose_device
 
 
+def store_params(estimator, params: dict) -> None:
+    """Store ``__init__``'s arguments unchanged, and nothing else, as scikit-learn's contract asks.
+
+    Call it as ``store_params(self, locals())`` first thing in ``__init__``; the signature stays
+    explicit, so ``get_params`` / ``clone`` see every parameter.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def resolve_batch_size(batch_size, n_rows: int) -> int:
     """``"auto"`` gives about eight batches an epoch on small tables and 512 rows a batch on large ones."""
     if batch_size == "auto":

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
 import sys
-import tempfile
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -110,10 +107,9 @@ def _write_run(board, out_dir: Path, keep_all: bool, command: dict) -> None:
     import pandas as pd
 
     from deepmine.persist import save_model
+    from deepmine.persist.atomic import atomic_folder
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
-    try:
+    with atomic_folder(out_dir, replace=True) as tmp:
         board.to_csv(tmp / "leaderboard.csv")
         metrics = board.to_dict() | {"command": command}
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
@@ -124,12 +120,6 @@ def _write_run(board, out_dir: Path, keep_all: bool, command: dict) -> None:
         if keep_all:
             for name, model in board.models.items():
                 save_model(model, tmp / "models" / name)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
@@ -169,26 +159,23 @@ _KEEP = typer.Option(False, "--keep-all", help="Save every model, not only the b
 _FORCE = typer.Option(False, "--force", help="Replace an existing run folder.")
 
 
-@app.command()
-@friendly
-def classify(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
-             cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
-             time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP, table: Optional[str] = _TABLE,
-             query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
-    """Compare deep and traditional classifiers on DATA."""
-    _run_task("classification", data, target, models, test_size, cv, seed, out_dir, role, time_column,
-              group_column, table, query, keep_all, force)
+def _task_command(task: str, doc: str):
+    """One sub-command per task: the same options, a different task."""
+
+    def command(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
+                cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
+                time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP,
+                table: Optional[str] = _TABLE, query: Optional[str] = _QUERY, keep_all: bool = _KEEP,
+                force: bool = _FORCE):
+        _run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
+                  query, keep_all, force)
+
+    command.__doc__ = doc
+    return friendly(command)
 
 
-@app.command()
-@friendly
-def regress(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
-            cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
-            time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP, table: Optional[str] = _TABLE,
-            query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
-    """Compare deep and traditional regressors on DATA."""
-    _run_task("regression", data, target, models, test_size, cv, seed, out_dir, role, time_column,
-              group_column, table, query, keep_all, force)
+app.command("classify")(_task_command("classification", "Compare deep and traditional classifiers on DATA."))
+app.command("regress")(_task_command("regression", "Compare deep and traditional regressors on DATA."))
 
 
 @app.command()
@@ -202,7 +189,7 @@ def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or
     import pandas as pd
 
     from deepmine.data import read_table
-    from deepmine.evaluation.leaderboard import atomic_write_text
+    from deepmine.persist.atomic import atomic_write_text
     from deepmine.persist import load
 
     if output.exists() and not force:

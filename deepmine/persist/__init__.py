@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from deepmine.errors import ModelFormatError, OutputExistsError
+from deepmine.persist.atomic import atomic_folder
 
 FORMAT_VERSION = 1
 # Packages whose classes a skops file may contain beyond skops' own safe defaults. Functions are
@@ -85,9 +83,7 @@ def save_model(model, path, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise OutputExistsError(f"'{path}' exists already; choose another path or pass overwrite=True")
     check_is_fitted(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
+    with atomic_folder(path, replace=overwrite) as tmp:
         config = {"format": None, "format_version": FORMAT_VERSION,
                   "class": f"{type(model).__module__}.{type(model).__qualname__}",
                   "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions()}
@@ -96,12 +92,6 @@ def save_model(model, path, overwrite: bool = False) -> Path:
         else:
             _save_skops(model, tmp, config)
         _write_json(tmp / "config.json", config)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 

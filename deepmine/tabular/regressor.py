@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from deepmine.base import DeepEstimator
+from deepmine.base import DeepEstimator, store_params
 from deepmine.errors import TargetError
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
@@ -85,25 +85,7 @@ class DeepRegressor(_RegressorBase):
                  optimizer="adam", lr=1e-3, weight_decay=1e-4, batch_size="auto", max_epochs=100, early_stopping=10,
                  validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None, device="auto",
                  random_state=None, verbose=0, callbacks=None):
-        self.hidden = hidden
-        self.activation = activation
-        self.norm = norm
-        self.dropout = dropout
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.lr_schedule = lr_schedule
-        self.grad_clip = grad_clip
-        self.roles = roles
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        store_params(self, locals())
 
 
 class LinearNeuron(_RegressorBase):
@@ -117,21 +99,7 @@ class LinearNeuron(_RegressorBase):
     def __init__(self, loss="mse", optimizer="adam", lr=1e-2, weight_decay=0.0, batch_size="auto", max_epochs=100,
                  early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None,
                  device="auto", random_state=None, verbose=0, callbacks=None):
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.lr_schedule = lr_schedule
-        self.grad_clip = grad_clip
-        self.roles = roles
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+        store_params(self, locals())
 
     def _build_module(self, n_numeric, cardinalities, n_out):
         return TabularNet(n_numeric, cardinalities, n_out, hidden=())
