@@ -70,6 +70,7 @@ class DeepEstimator(BaseEstimator):
         return make_loss(self._loss())
 
     def _metric(self):
+        """``(name, fn(y_true, output) -> float)`` to record on the validation part each epoch, or None."""
         return None
 
     def _build_module(self, n_numeric: int, cardinalities: list[int], n_out: int) -> torch.nn.Module:
@@ -108,10 +109,13 @@ class DeepEstimator(BaseEstimator):
         Xt = self.preprocessor_.transform(X)
         train, valid = self._validation_split(len(Xt), y, seed)
         device = choose_device(self.device)
+        metric = self._metric()
         trainer = Trainer(
             loss=self._loss_module(), optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
-            batch_size=resolve_batch_size(self.batch_size, len(train)), max_epochs=self.max_epochs, lr_schedule=self.lr_schedule,
-            early_stopping=self.early_stopping, grad_clip=self.grad_clip, metric=self._metric(),
+            batch_size=resolve_batch_size(self.batch_size, len(train)), max_epochs=self.max_epochs,
+            lr_schedule=self.lr_schedule,
+            early_stopping=self.early_stopping, grad_clip=self.grad_clip,
+            metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
             callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
         )
         with seeded(seed, device):

@@ -69,7 +69,7 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
             pred = (out.reshape(-1) > 0).float() if binary else out.argmax(dim=1)
             return float((pred == y_true).float().mean())
 
-        return accuracy
+        return "accuracy", accuracy
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes_``."""

@@ -46,20 +46,22 @@ class Trainer:
     """Fit a torch module with mini-batches, epochs, a schedule, early stopping and callbacks.
 
     ``metric(y_true, output) -> float``, when given, is computed on the validation part after each
-    epoch and recorded as ``valid_metric``; ``monitor`` picks what early stopping watches
-    (``"valid_loss"`` or ``"valid_metric"``, with ``mode`` "min" or "max").
+    epoch and recorded as ``valid_<metric_name>``; ``monitor`` picks what early stopping watches
+    (``"valid_loss"`` or e.g. ``"valid_accuracy"``, with ``mode`` "min" or "max").
     """
 
     def __init__(self, loss: str | nn.Module = "mse", optimizer: str = "adam", lr: float = 1e-3,
                  weight_decay: float = 0.0, momentum: float = 0.9, batch_size: int = 256, max_epochs: int = 100,
                  lr_schedule: str = "onecycle", early_stopping: int | None = 10, monitor: str = "valid_loss",
                  mode: str = "min", grad_clip: float | None = None, metric: Callable | None = None,
+                 metric_name: str = "metric",
                  callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
                  description: str = "training"):
         self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
         self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
         self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
-        self.metric, self.callbacks, self.verbose, self.description = metric, list(callbacks), verbose, description
+        self.metric, self.metric_name = metric, metric_name
+        self.callbacks, self.verbose, self.description = list(callbacks), verbose, description
         self.device = choose_device(device)
 
     # ------------------------------------------------------------------ the loop
@@ -128,7 +130,7 @@ class Trainer:
                     with torch.inference_mode():
                         record["valid_loss"] = float(loss_fn(out, y_valid))
                     if self.metric is not None:
-                        record["valid_metric"] = float(self.metric(y_valid, out))
+                        record[f"valid_{self.metric_name}"] = float(self.metric(y_valid, out))
                 if schedule is not None and not per_batch:
                     schedule.step(record.get("valid_loss", train_loss))
                 record["lr"] = opt.param_groups[0]["lr"]

@@ -73,21 +73,19 @@ def test_dropout_layers_only_when_dropout_is_positive():
     assert torch.equal(with_dropout(x), with_dropout(x))
 
 
-def test_unknown_activation_names_the_choices():
+@pytest.mark.parametrize(
+    "option, value, choices",
+    [
+        pytest.param("activation_name", "softplusplus", ACTIVATIONS, id="activation"),
+        pytest.param("norm", "group", NORMS, id="norm"),
+    ],
+)
+def test_unknown_name_names_the_choices(option, value, choices):
     with pytest.raises(ValueError) as info:
-        MLP(4, 1, hidden=(8,), activation_name="softplusplus")
+        MLP(4, 1, hidden=(8,), **{option: value})
     message = str(info.value)
-    assert "softplusplus" in message
-    for name in ACTIVATIONS:
-        assert name in message
-
-
-def test_unknown_norm_names_the_choices():
-    with pytest.raises(ValueError) as info:
-        MLP(4, 1, hidden=(8,), norm="group")
-    message = str(info.value)
-    assert "group" in message
-    for name in NORMS:
+    assert value in message
+    for name in choices:
         assert name in message
 
 
