@@ -12,7 +12,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
 
-from deepmine.data.preprocess import TabularPreprocessor, as_frame, check_features
+from deepmine.data.preprocess import TabularPreprocessor, check_features
 from deepmine.errors import ColumnError, DataError, NotFittedError, TargetError
 from deepmine.training import Trainer, predict_module, resolve_seed, seeded
 from deepmine.training.device import choose_device
@@ -94,30 +94,17 @@ class DeepEstimator(BaseEstimator):
 
     def fit(self, X, y):
         """Fit the network to ``X`` (array or DataFrame with mixed column types) and ``y``."""
-        X = check_features(X)
+        X = self._start_fit(X)
         y = self._check_y(y)
-        _check_feature_names(self, X, reset=True)
-        _check_n_features(self, X, reset=True)
-        frame = as_frame(X)
-        if len(frame) != len(y):
-            raise DataError(f"X has {len(frame)} rows but y has {len(y)}; give one target value per row")
-        if len(frame) == 0:
-            raise DataError("the table has no rows; give at least one row to fit on")
+        if len(X) != len(y):
+            raise DataError(f"X has {len(X)} rows but y has {len(y)}; give one target value per row")
         target = self._encode_target(y)
         seed = resolve_seed(self.random_state)
         self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(X)
         Xt = self.preprocessor_.transform(X)
         train, valid = self._validation_split(len(Xt), y, seed)
         device = choose_device(self.device)
-        metric = self._metric()
-        trainer = Trainer(
-            loss=self._loss_module(), optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
-            batch_size=resolve_batch_size(self.batch_size, len(train)), max_epochs=self.max_epochs,
-            lr_schedule=self.lr_schedule,
-            early_stopping=self.early_stopping, grad_clip=self.grad_clip,
-            metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
-            callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
-        )
+        trainer = self._make_trainer(len(train), device)
         with seeded(seed, device):
             module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
                                         self._n_outputs())
@@ -125,12 +112,36 @@ class DeepEstimator(BaseEstimator):
                 history = trainer.fit(module, Xt, target)
             else:
                 history = trainer.fit(module, Xt[train], target[train], Xt[valid], target[valid])
+        self._finish_fit(module, device, history, trainer)
+        return self
+
+    # ------------------------------------------------------------------ pieces of the template
+    def _start_fit(self, X):
+        """Validate ``X`` and record ``n_features_in_`` / ``feature_names_in_``."""
+        X = check_features(X)
+        _check_feature_names(self, X, reset=True)
+        _check_n_features(self, X, reset=True)
+        if len(X) == 0:
+            raise DataError("the table has no rows; give at least one row to fit on")
+        return X
+
+    def _make_trainer(self, n_train: int, device) -> Trainer:
+        """The shared Trainer, configured from this estimator's parameters."""
+        metric = self._metric()
+        return Trainer(
+            loss=self._loss_module(), optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
+            batch_size=resolve_batch_size(self.batch_size, n_train), max_epochs=self.max_epochs,
+            lr_schedule=self.lr_schedule, early_stopping=self.early_stopping, grad_clip=self.grad_clip,
+            metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
+            callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
+        )
+
+    def _finish_fit(self, module, device, history, trainer) -> None:
         self.module_ = module
         self.device_ = device
         self.history_ = history
         self.n_iter_ = len(history)
-        self.best_epoch_ = trainer.best_epoch
-        return self
+        self.best_epoch_ = trainer.best_epoch if trainer.best_epoch is not None else len(history)
 
     def _validation_split(self, n: int, y: np.ndarray, seed: int):
         if not self.early_stopping or not self.validation_fraction:
@@ -234,3 +245,65 @@ class DeepEstimator(BaseEstimator):
             state["module_"] = copy.deepcopy(state["module_"]).to("cpu")
             state["device_"] = torch.device("cpu")
         return state
+
+
+class UnsupervisedDeepEstimator(DeepEstimator):
+    """The fit template for networks that learn from ``X`` alone (autoencoders, deep clustering, detectors).
+
+    Inputs are one-hot encoded, so the network sees one numeric matrix it can reconstruct. A
+    concrete model writes ``_build_module(n_numeric, cardinalities, n_out)`` (the input width is
+    ``self._input_width(...)``), and may override:
+
+    - ``_loss_module()``: MSE on the reconstruction by default;
+    - ``_training_rows(Xt, y)``: which rows to learn from (all by default);
+    - ``_train(trainer, module, Xt, train, valid)``: the training itself (an autoencoder by default);
+    - ``_after_fit(Xt)``: learned state computed from the trained network (scores, centroids, ...).
+    """
+
+    def _loss(self) -> str:
+        return "mse"
+
+    def _n_outputs(self) -> int:
+        return self.preprocessor_.n_numeric_ + sum(self.preprocessor_.cardinalities_)
+
+    @staticmethod
+    def _input_width(n_numeric: int, cardinalities) -> int:
+        return int(n_numeric + sum(cardinalities))
+
+    def _training_rows(self, Xt: np.ndarray, y) -> np.ndarray:
+        return Xt
+
+    def _train(self, trainer, module, Xt, train, valid):
+        if valid is None:
+            return trainer.fit(module, Xt, Xt)
+        return trainer.fit(module, Xt[train], Xt[train], Xt[valid], Xt[valid])
+
+    def _after_fit(self, Xt: np.ndarray) -> None:
+        pass
+
+    def fit(self, X, y=None):
+        """Fit to the rows of ``X``; ``y`` is ignored unless the model says otherwise."""
+        X = self._start_fit(X)
+        seed = resolve_seed(self.random_state)
+        self.preprocessor_ = TabularPreprocessor(roles=self.roles, encoding="onehot").fit(X)
+        Xt = self._training_rows(self.preprocessor_.transform(X), y)
+        train, valid = self._validation_split(len(Xt), np.zeros(len(Xt)), seed)
+        device = choose_device(self.device)
+        trainer = self._make_trainer(len(train), device)
+        with seeded(seed, device):
+            module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
+                                        self._n_outputs())
+            history = self._train(trainer, module, Xt, train, valid)
+            self._finish_fit(module, device, history, trainer)
+            self._after_fit(Xt)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """The learned code of each row (the encoder's output)."""
+        Xt = self._prepare(X)
+        module = self.module_
+        module.eval()
+        with torch.inference_mode():
+            codes = [module.encode(torch.as_tensor(Xt[s: s + 8192], device=self.device_))
+                     for s in range(0, len(Xt), 8192)]
+        return torch.cat(codes).float().cpu().numpy() if codes else np.zeros((0, 0), dtype=np.float32)

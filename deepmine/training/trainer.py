@@ -208,12 +208,15 @@ class Trainer:
         return LRFinderResult(frame, suggestion)
 
 
-def predict_module(module: nn.Module, X, device: torch.device | None = None, batch_size: int = 8192) -> torch.Tensor:
-    """Raw outputs of ``module`` for ``X`` without gradients, in batches."""
+def predict_module(module: nn.Module, X, device: torch.device | None = None, batch_size: int = 8192):
+    """Raw outputs of ``module`` for ``X`` without gradients, in batches (a tuple if the module returns one)."""
     device = device or next(module.parameters()).device
     module.eval()
     with torch.inference_mode():
         X = _tensor(X, device, _float_dtype(module))
         if len(X) <= batch_size:
             return module(X)
-        return torch.cat([module(X[s: s + batch_size]) for s in range(0, len(X), batch_size)])
+        parts = [module(X[s: s + batch_size]) for s in range(0, len(X), batch_size)]
+        if isinstance(parts[0], tuple):  # modules with several outputs, such as a VAE's (recon, mu, logvar)
+            return tuple(torch.cat(p) for p in zip(*parts))
+        return torch.cat(parts)
