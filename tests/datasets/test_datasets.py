@@ -21,7 +21,7 @@ def test_available_lists_the_promised_datasets():
     ]:
         assert name in set(table["name"])
     assert table["name"].is_unique
-    assert set(table["task"]) == {"classification", "regression"}
+    assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly"}
     for column in ["description", "source", "licence"]:
         assert (table[column].str.len() > 10).all(), column
 
@@ -47,7 +47,11 @@ def test_dataset_matches_its_catalogue_entry(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_target_suits_the_task(name):
     data = datasets.load(name)
-    if data.task == "classification":
+    if data.task == "clustering":
+        assert data.y.nunique() == 10  # the ten digits, a label for evaluation
+    elif data.task == "anomaly":
+        assert set(data.y.unique()) == {0, 1} and 0 < data.y.mean() < 0.2
+    elif data.task == "classification":
         assert 2 <= data.y.nunique() <= 10
         # class names, not codes, in the string dtype pandas gives text read from a CSV
         assert pd.api.types.is_string_dtype(data.y)
