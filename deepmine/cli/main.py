@@ -102,7 +102,7 @@ def _run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
     return out_dir
 
 
-def _write_run(board, out_dir: Path, keep_all: bool, command: dict) -> None:
+def _write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -> None:
     """Write the run folder beside its destination, then rename it into place: never half-written."""
     import pandas as pd
 
@@ -116,31 +116,43 @@ def _write_run(board, out_dir: Path, keep_all: bool, command: dict) -> None:
         if board.histories:
             hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
             hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
+        if extra is not None:
+            extra(board, tmp)
         save_model(board.best_model, tmp / "model")
         if keep_all:
             for name, model in board.models.items():
                 save_model(model, tmp / "models" / name)
 
 
-def _run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
-              seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
-              group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
-              force: bool, title: str | None = None) -> Path:
+def _run(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
+         compare_kwargs: dict, title, extra=None) -> Path:
+    """Compare the candidates of ``task``, print the leaderboard and write the run folder."""
     from deepmine.evaluation import compare
 
     out_dir = _run_folder(out_dir, task, force)
     with err.status(f"{task} on {data}") as status:
-        board = compare(task, data, target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
-                        roles=_parse_roles(role), time_column=time_column, group_column=group_column, table=table,
-                        query=query, progress=lambda msg: status.update(msg))
-    info = board.info
-    _print_board(board, title or f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} "
-                                 f"test rows, {info['split']} split, seed {seed})")
-    command = {"task": task, "data": data, "target": target, "models": models, "test_size": test_size, "cv": cv,
-               "seed": seed, "roles": _parse_roles(role), "time_column": time_column, "group_column": group_column}
-    _write_run(board, out_dir, keep_all, command)
+        board = compare(task, data, progress=lambda msg: status.update(msg), **compare_kwargs)
+    _print_board(board, title(board) if callable(title) else title)
+    _write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
     out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
     return out_dir
+
+
+def _run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
+              seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
+              group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
+              force: bool, title: str | None = None) -> Path:
+    kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
+                  roles=_parse_roles(role), time_column=time_column, group_column=group_column, table=table,
+                  query=query)
+
+    def default_title(board):
+        info = board.info
+        return (f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test rows, "
+                f"{info['split']} split, seed {seed})")
+
+    command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
+    return _run(task, data, out_dir, force, keep_all, command, kwargs, title or default_title)
 
 
 _DATA = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
@@ -176,6 +188,109 @@ def _task_command(task: str, doc: str):
 
 app.command("classify")(_task_command("classification", "Compare deep and traditional classifiers on DATA."))
 app.command("regress")(_task_command("regression", "Compare deep and traditional regressors on DATA."))
+
+
+_LABEL = typer.Option(None, "--label", "-l", help="A column used only to evaluate, never to fit.")
+
+
+def _parse_k(k: str) -> int | str:
+    if k == "auto":
+        return "auto"
+    try:
+        value = int(k)
+    except ValueError:
+        raise DataError(f"--k takes a number of clusters (2 or more) or 'auto', got {k!r}") from None
+    if value < 2:
+        raise DataError(f"--k must be at least 2 (or 'auto'), got {value}")
+    return value
+
+
+def _parse_contamination(value: str) -> float | str:
+    if value == "auto":
+        return "auto"
+    try:
+        share = float(value)
+    except ValueError:
+        raise DataError(f"--contamination takes a share of rows in (0, 0.5] or 'auto', got {value!r}") from None
+    if not 0 < share <= 0.5:
+        raise DataError(f"--contamination must be a share of rows in (0, 0.5], got {share}; "
+                        f"e.g. 0.05 for 5 % anomalies, or 'auto'")
+    return share
+
+
+def _cluster_files(board, folder: Path) -> None:
+    """assignments.csv (every model), and for the best model profiles.csv and coordinates.csv (2-D map)."""
+    import pandas as pd
+
+    from deepmine.data.preprocess import TabularPreprocessor
+    from deepmine.evaluation.cluster_metrics import cluster_profiles, embed_2d
+
+    data = board.data
+    assignments = pd.DataFrame({"row": range(len(data))})
+    for name, labels in board.predictions.items():
+        assignments[f"cluster_{name}"] = labels
+    if board.y_test is not None:
+        assignments["label"] = board.y_test.to_numpy()
+    assignments.to_csv(folder / "assignments.csv", index=False)
+    labels = board.predictions[board.best]
+    cluster_profiles(data, labels).to_csv(folder / "profiles.csv", index=False)
+    best = board.best_model
+    kind = board.frame.set_index("model").loc[board.best, "kind"]
+    space = best.transform(data) if kind == "deep" else TabularPreprocessor(
+        roles=board.info["roles"], encoding="onehot").fit_transform(data)
+    coords = embed_2d(space)
+    pd.DataFrame({"row": range(len(data)), "x": coords[:, 0], "y": coords[:, 1], "cluster": labels}).to_csv(
+        folder / "coordinates.csv", index=False)
+
+
+def _anomaly_files(board, folder: Path) -> None:
+    """scores.csv: every row's anomaly score and 0/1 flag from every model (higher score = more anomalous)."""
+    import pandas as pd
+
+    data = board.data
+    table = pd.DataFrame({"row": range(len(data))})
+    for name, model in board.models.items():
+        table[f"score_{name}"] = model.decision_function(data)
+        table[f"flag_{name}"] = model.predict(data)
+    table.to_csv(folder / "scores.csv", index=False)
+
+
+@app.command()
+@friendly
+def cluster(data: str = _DATA, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
+            label: Optional[str] = _LABEL, models: Optional[str] = _MODELS, seed: int = _SEED,
+            out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE, table: Optional[str] = _TABLE,
+            query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+    """Group the rows of DATA: deep clusterers beside k-means, GMM and agglomerative clustering."""
+    kwargs = dict(label=label, models=models, random_state=seed, roles=_parse_roles(role), table=table,
+                  query=query, options={"n_clusters": _parse_k(k)})
+    title = f"clustering: {data} (k={k}{', evaluated against ' + label if label else ''}, seed {seed})"
+    _run("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
+         kwargs, title, _cluster_files)
+
+
+@app.command()
+@friendly
+def detect(data: str = _DATA,
+           contamination: str = typer.Option("auto", "--contamination", "-c",
+                                             help="Expected share of anomalies in (0, 0.5], or 'auto'."),
+           label: Optional[str] = _LABEL,
+           train_on: str = typer.Option("all", "--train-on", help="'all' rows, or only rows labelled 'normal'."),
+           models: Optional[str] = _MODELS, test_size: float = _TEST, seed: int = _SEED,
+           out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE, table: Optional[str] = _TABLE,
+           query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+    """Find the rows of DATA that fit no pattern: deep detectors beside Isolation Forest, LOF and others."""
+    if train_on not in ("all", "normal"):
+        raise DataError(f"--train-on takes 'all' or 'normal', got {train_on!r}")
+    options = {"contamination": _parse_contamination(contamination)}
+    if train_on == "normal":
+        options["train_on"] = "normal"
+    kwargs = dict(label=label, models=models, test_size=test_size, random_state=seed, roles=_parse_roles(role),
+                  table=table, query=query, options=options)
+    title = f"anomaly detection: {data} (contamination={contamination}, seed {seed})"
+    _run("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
+                                                      "train_on": train_on, "models": models, "seed": seed},
+         kwargs, title, _anomaly_files)
 
 
 @app.command()

@@ -58,9 +58,31 @@ def split_target(df: pd.DataFrame, target: str, task: Task) -> tuple[pd.DataFram
     return df.drop(columns=[target]).reset_index(drop=True), y.reset_index(drop=True)
 
 
+def feature_columns(X: pd.DataFrame, roles, drop=()) -> tuple[dict, list, dict]:
+    """Roles of all columns, the feature columns kept, and their roles.
+
+    Roles are inferred once per comparison, so each skipped column is reported once rather than
+    once per model.
+    """
+    resolved = infer_roles(X, {**{c: "drop" for c in drop}, **dict(roles or {})})
+    keep = [c for c in X.columns if resolved[c] not in _SKIPPED_ROLES]
+    if not keep:
+        raise ColumnError("no feature columns are left once identifier, text and empty columns are set aside; "
+                          "pass roles to keep some")
+    return resolved, keep, {c: resolved[c] for c in keep}
+
+
+def set_matching_params(model, values: Mapping[str, Any]):
+    """Set each value on every parameter of ``model`` (or its pipeline steps) with that name."""
+    params = model.get_params()
+    update = {}
+    for name, value in values.items():
+        update.update({k: value for k in params if k == name or k.endswith(f"__{name}")})
+    return model.set_params(**update) if update else model
+
+
 def _set_roles(model, roles: dict[str, str]):
-    keys = [k for k in model.get_params() if k == "roles" or k.endswith("__roles")]
-    return model.set_params(**{k: roles for k in keys})
+    return set_matching_params(model, {"roles": roles})
 
 
 def _score(task: Task, model, X, y) -> tuple[dict, float, np.ndarray, np.ndarray | None]:
@@ -83,12 +105,13 @@ def _history(model) -> pd.DataFrame | None:
 def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float = 0.25, cv: int | None = None,
             random_state: int = 0, roles: Mapping[str, str] | None = None, time_column: str | None = None,
             group_column: str | None = None, table: str | None = None, query: str | None = None,
+            label: str | None = None, options: Mapping[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
     ----------
-    task : "classification" or "regression"
+    task : "classification", "regression", "clustering" or "anomaly"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -100,22 +123,30 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     random_state : seed of the split and of every model.
     roles : column roles that override inference, e.g. ``{"zip": "categorical"}``.
     time_column / group_column : split by time (latest rows held out) or keep groups apart.
+    label : for clustering and anomaly detection, a column used only to evaluate (never to fit):
+        true groups, or 1 for known anomalies and 0 for normal rows.
+    options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}`` or
+        ``{"contamination": 0.05}``.
     progress : called with a short message before each model is fitted.
     """
     task_obj = get_task(task)
     df = read_table(data, table=table, query=query)
+    if task_obj.unsupervised:
+        from deepmine.evaluation.unsupervised import compare_unsupervised
+
+        if target is not None:
+            raise ColumnError(f"{task_obj.name} learns without a target; pass the column as label={target!r} "
+                              f"(--label) to use it for evaluation only")
+        return compare_unsupervised(task_obj, df, label=label, models=models, test_size=test_size,
+                                    random_state=random_state, roles=roles, options=options, progress=progress)
+    if label is not None:
+        raise ColumnError(f"{task_obj.name} learns from a target; pass target={label!r} instead of label")
     X, y = split_target(df, target, task_obj)
     split_cols = [c for c in (time_column, group_column) if c]
     for c in split_cols:
         if c not in X.columns:
             raise ColumnError(f"split column '{c}' is not in the data; the columns are: {', '.join(map(str, X.columns))}")
-    # Roles are inferred once, so each skipped column is reported once rather than once per model.
-    resolved = infer_roles(X, {**{c: "drop" for c in split_cols}, **dict(roles or {})})
-    keep = [c for c in X.columns if resolved[c] not in _SKIPPED_ROLES]
-    if not keep:
-        raise ColumnError("no feature columns are left once identifier, text and empty columns are set aside; "
-                          "pass roles to keep some")
-    kept_roles = {c: resolved[c] for c in keep}
+    resolved, keep, kept_roles = feature_columns(X, roles, split_cols)
 
     if time_column:
         train, test = time_split(X[time_column], test_size)

@@ -22,17 +22,20 @@ class Leaderboard:
     ``cv_<metric>_std``; rows are sorted by the primary metric.
     ``models`` holds the fitted estimators (fitted on the training part), ``histories`` the
     per-epoch training history of each deep model, ``y_test`` the held-out target and
-    ``predictions`` each model's predictions for it.
+    ``predictions`` each model's predictions for it (cluster labels, or anomaly scores of the
+    scored rows); for clustering and anomaly detection ``data`` holds the feature columns used.
+    ``primary`` is None when nothing ranks the models (anomaly detection without a label).
     """
 
     task: str
-    primary: str
+    primary: str | None
     frame: pd.DataFrame
     models: dict[str, Any] = field(default_factory=dict, repr=False)
     histories: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     info: dict[str, Any] = field(default_factory=dict)
     y_test: pd.Series | None = field(default=None, repr=False)
     predictions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    data: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def best(self) -> str:
@@ -51,6 +54,8 @@ class Leaderboard:
     def verdict(self) -> str:
         """One sentence: did the best deep model beat the best traditional one on the primary metric?"""
         deep, trad = self.frame[self.frame.kind == "deep"], self.frame[self.frame.kind == "traditional"]
+        if self.primary is None:
+            return "no label was given, so nothing ranks the models; pass a label column to compare them"
         if deep.empty or trad.empty:
             return "only one kind of model was compared"
         d, t = deep.iloc[0], trad.iloc[0]

@@ -11,7 +11,9 @@ CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc"
 REGRESSION_METRICS = ("rmse", "mae", "r2")
 # Whether a larger value is better, per metric.
 GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": True, "roc_auc": True,
-                     "log_loss": False, "rmse": False, "mae": False, "r2": True}
+                     "log_loss": False, "rmse": False, "mae": False, "r2": True,
+                     "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
+                     "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True}
 
 
 def classification_scores(y_true, y_pred, proba=None, classes=None) -> dict[str, float]:

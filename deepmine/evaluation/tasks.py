@@ -29,6 +29,7 @@ class Task:
     primary: str
     stratify: bool
     candidates: dict[str, Candidate] = field(default_factory=dict)
+    unsupervised: bool = False
 
     def register(self, candidate: Candidate) -> Candidate:
         self.candidates[candidate.name] = candidate
