@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_trainer.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_unsupervised.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
