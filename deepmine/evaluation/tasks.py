@@ -114,6 +114,8 @@ def _register_builtin() -> None:
                            lambda s: _ordinal(HistGradientBoostingClassifier(random_state=s)),
                            "histogram gradient boosting (LightGBM-style)"))
 
+    _register_anomaly()
+
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
                            "multi-layer perceptron with categorical embeddings"))
@@ -129,3 +131,26 @@ def _register_builtin() -> None:
     reg.register(Candidate("hist_gradient_boosting", "traditional",
                            lambda s: _ordinal(HistGradientBoostingRegressor(random_state=s)),
                            "histogram gradient boosting (LightGBM-style)"))
+
+
+def _register_anomaly() -> None:
+    from deepmine import anomaly
+
+    from deepmine.evaluation.anomaly_metrics import ANOMALY_METRICS
+
+    task = register_task(Task("anomaly", tuple(ANOMALY_METRICS), "roc_auc", stratify=True, unsupervised=True))
+    task.register(Candidate("autoencoder", "deep", lambda s: anomaly.AutoencoderDetector(random_state=s),
+                            "dense autoencoder; score = reconstruction error"))
+    task.register(Candidate("vae", "deep", lambda s: anomaly.VAEDetector(random_state=s),
+                            "variational autoencoder; score = reconstruction error from the mean code"))
+    task.register(Candidate("deep_svdd", "deep", lambda s: anomaly.DeepSVDD(random_state=s),
+                            "Deep SVDD (Ruff et al. 2018); score = squared distance to a fixed centre (the mean initial code)"))
+    task.register(Candidate("isolation_forest", "traditional",
+                            lambda s: anomaly.IsolationForestDetector(random_state=s), "Isolation Forest"))
+    task.register(Candidate("lof", "traditional", lambda s: anomaly.LOFDetector(), "local outlier factor (novelty)"))
+    task.register(Candidate("one_class_svm", "traditional", lambda s: anomaly.OneClassSVMDetector(),
+                            "one-class SVM, RBF kernel"))
+    task.register(Candidate("robust_covariance", "traditional",
+                            lambda s: anomaly.RobustCovarianceDetector(random_state=s),
+                            "robust Mahalanobis distance (MCD; robust z-scores when the covariance is singular)"))
+

@@ -102,3 +102,26 @@ def test_missing_target_column_is_one_clear_line(tmp_path, penguins_csv):
     assert result.exit_code == 2
     assert "target column 'price' is not in the data" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_detect_writes_scores_and_flags(tmp_path):
+    from deepmine.datasets import load
+
+    data = tmp_path / "shuttle.csv"
+    load("shuttle").frame.sample(1500, random_state=0).to_csv(data, index=False)
+    out = tmp_path / "anomalies"
+    result = _run("detect", data, "--label", "anomaly", "--contamination", "0.07",
+                  "--models", "isolation_forest,robust_covariance", "-o", out)
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == 1500 and {"score_isolation_forest", "flag_isolation_forest"} <= set(scores.columns)
+    assert set(scores.flag_isolation_forest.unique()) <= {0, 1}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["detect", "dataset:shuttle", "--contamination", "0.7"], "(0, 0.5]"),
+])
+def test_bad_unsupervised_options_are_one_line(tmp_path, args, message):
+    result = _run(*args, "-o", tmp_path / "run")
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "run").exists()

@@ -1,0 +1,55 @@
+"""compare() for clustering and anomaly detection: labels evaluate, never fit; one leaderboard for both kinds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmine import compare
+from deepmine.errors import ColumnError, TargetError
+
+# Small networks: the defaults are sized for MNIST and shuttle (see benchmarks/).
+SMALL = {"hidden": (16,), "max_epochs": 8}
+
+
+@pytest.fixture(scope="module")
+def shuttle_sample():
+    from deepmine.datasets import load
+
+    frame = load("shuttle").frame
+    return frame.groupby("anomaly", group_keys=False).sample(frac=0.04, random_state=0).reset_index(drop=True)
+
+
+def test_anomaly_leaderboard_on_shuttle(shuttle_sample):
+    board = compare("anomaly", shuttle_sample, label="anomaly",
+                    models="autoencoder,isolation_forest,robust_covariance",
+                    options={"contamination": 0.07, **SMALL})
+    frame = board.frame.set_index("model")
+    assert board.primary == "roc_auc" and board.frame.roc_auc.is_monotonic_decreasing
+    assert frame.loc["isolation_forest", "roc_auc"] > 0.9
+    assert frame.loc["autoencoder", "roc_auc"] > 0.8
+    assert ((frame.flagged > 0) & (frame.flagged < 0.3)).all()
+    assert board.info["train_rows"] + board.info["test_rows"] == len(shuttle_sample)
+
+
+def test_anomaly_without_a_label_flags_every_row(shuttle_sample):
+    board = compare("anomaly", shuttle_sample.drop(columns="anomaly"), models="isolation_forest",
+                    options={"contamination": 0.05})
+    assert board.primary is None and "roc_auc" not in board.frame.columns
+    assert board.frame.flagged.iloc[0] == pytest.approx(0.05, abs=0.01)
+    assert "no label" in board.verdict()
+
+
+@pytest.mark.parametrize("labels, message", [
+    (lambda n: np.zeros(n, dtype=int), "all normal"),
+    (lambda n: np.where(np.arange(n) % 2, "bad", "good"), "1 and normal rows with 0"),
+])
+def test_anomaly_labels_must_be_usable(shuttle_sample, labels, message):
+    df = shuttle_sample.assign(anomaly=labels(len(shuttle_sample)))
+    with pytest.raises(TargetError, match=message):
+        compare("anomaly", df, label="anomaly", models="isolation_forest")
+
+
+def test_semi_supervised_training_needs_a_label(shuttle_sample):
+    with pytest.raises(TargetError, match="label"):
+        compare("anomaly", shuttle_sample.drop(columns="anomaly"), models="isolation_forest",
+                options={"train_on": "normal"})
