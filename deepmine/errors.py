@@ -21,6 +21,10 @@ class FileFormatError(DataError):
     """A file could not be read as a table."""
 
 
+class ParameterError(DeepmineError, ValueError):
+    """A parameter has a value the model cannot use (contamination 0.7, n_clusters=1, ...)."""
+
+
 class ColumnError(DataError, KeyError):
     """A named column does not exist or cannot play the role asked of it."""
 

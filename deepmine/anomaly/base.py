@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from deepmine.errors import DataError, TargetError, TrainingError
+from deepmine.errors import DataError, ParameterError, TargetError, TrainingError
 
 # A robust z-score above 3 is the usual "far out" rule; 1.4826 turns a MAD into a normal sigma.
 AUTO_Z = 3.0
@@ -40,13 +40,13 @@ DETECTOR_ATTRIBUTES_DOC = """
 
 
 def check_contamination(contamination) -> float | str:
-    """The contamination as a float in (0, 0.5], or "auto"; anything else is a DataError naming the fix."""
+    """The contamination as a float in (0, 0.5], or "auto"; anything else is a ParameterError naming the fix."""
     if isinstance(contamination, str) and contamination == "auto":
         return "auto"
     valid = (isinstance(contamination, numbers.Real) and not isinstance(contamination, (bool, np.bool_))
              and 0 < contamination <= 0.5)
     if not valid:
-        raise DataError(f"contamination must be a fraction in (0, 0.5] or 'auto', got {contamination!r}; "
+        raise ParameterError(f"contamination must be a fraction in (0, 0.5] or 'auto', got {contamination!r}; "
                         f"pass the expected share of anomalies, e.g. contamination=0.05, or 'auto'")
     return float(contamination)
 

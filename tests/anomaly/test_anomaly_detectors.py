@@ -12,7 +12,7 @@ from sklearn.neighbors import LocalOutlierFactor
 import deepmine
 from deepmine.anomaly import (AutoencoderDetector, DeepSVDD, IsolationForestDetector, LOFDetector,
                               OneClassSVMDetector, RobustCovarianceDetector, SklearnDetector, VAEDetector)
-from deepmine.errors import DataError, TargetError
+from deepmine.errors import DataError, ParameterError, TargetError
 from deepmine.persist import save_model
 
 # Few epochs: shuttle's anomalies stand out after a handful of passes over 4000 rows.
@@ -94,7 +94,7 @@ def test_auto_contamination_on_scores_of_both_signs_uses_them_as_they_are():
 @pytest.mark.parametrize("bad", [0, 0.6, "bad", -0.1, True, float("nan")])
 @pytest.mark.parametrize("cls", [AutoencoderDetector, IsolationForestDetector])
 def test_contamination_outside_the_range_is_refused_before_fitting(shuttle, bad, cls):
-    with pytest.raises(DataError, match=r"contamination must be a fraction in \(0, 0.5\] or 'auto'") as info:
+    with pytest.raises(ParameterError, match=r"contamination must be a fraction in \(0, 0.5\] or 'auto'") as info:
         cls(contamination=bad).fit(shuttle[0])
     assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
 
