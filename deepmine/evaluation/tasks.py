@@ -115,6 +115,7 @@ def _register_builtin() -> None:
                            "histogram gradient boosting (LightGBM-style)"))
 
     _register_anomaly()
+    _register_clustering()
 
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
@@ -154,3 +155,22 @@ def _register_anomaly() -> None:
                             lambda s: anomaly.RobustCovarianceDetector(random_state=s),
                             "robust Mahalanobis distance (MCD; robust z-scores when the covariance is singular)"))
 
+
+def _register_clustering() -> None:
+    from deepmine import cluster
+
+    task = register_task(Task("clustering", ("nmi", "ari", "accuracy", "silhouette", "davies_bouldin",
+                                             "calinski_harabasz"), "nmi", stratify=False, unsupervised=True))
+    task.register(Candidate("autoencoder_kmeans", "deep", lambda s: cluster.AutoencoderKMeans(random_state=s),
+                            "k-means on the code of a dense autoencoder"))
+    task.register(Candidate("dec", "deep", lambda s: cluster.DEC(random_state=s),
+                            "Deep Embedded Clustering (Xie et al. 2016)"))
+    task.register(Candidate("idec", "deep", lambda s: cluster.DEC(idec=True, random_state=s),
+                            "DEC that keeps the reconstruction loss (Guo et al. 2017)"))
+    task.register(Candidate("kmeans", "traditional",
+                            lambda s: cluster.TraditionalClusterer("kmeans", random_state=s), "k-means"))
+    task.register(Candidate("gmm", "traditional",
+                            lambda s: cluster.TraditionalClusterer("gmm", random_state=s), "Gaussian mixture"))
+    task.register(Candidate("agglomerative", "traditional",
+                            lambda s: cluster.TraditionalClusterer("agglomerative", random_state=s),
+                            "agglomerative clustering, Ward linkage"))

@@ -104,6 +104,18 @@ def test_missing_target_column_is_one_clear_line(tmp_path, penguins_csv):
     assert not (tmp_path / "run").exists()
 
 
+def test_cluster_writes_assignments_profiles_and_coordinates(tmp_path, penguins_csv):
+    out = tmp_path / "clusters"
+    result = _run("cluster", penguins_csv, "--k", "3", "--label", "species", "--models", "kmeans,gmm", "-o", out)
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"leaderboard.csv", "metrics.json", "assignments.csv", "profiles.csv", "coordinates.csv", "model"} <= names
+    assignments = pd.read_csv(out / "assignments.csv")
+    assert len(assignments) == 344 and {"cluster_kmeans", "cluster_gmm", "label"} <= set(assignments.columns)
+    coords = pd.read_csv(out / "coordinates.csv")
+    assert list(coords.columns) == ["row", "x", "y", "cluster"] and coords.cluster.nunique() == 3
+
+
 def test_detect_writes_scores_and_flags(tmp_path):
     from deepmine.datasets import load
 
@@ -120,6 +132,8 @@ def test_detect_writes_scores_and_flags(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["detect", "dataset:shuttle", "--contamination", "0.7"], "(0, 0.5]"),
+    (["cluster", "dataset:iris", "--k", "1"], "at least 2"),
+    (["cluster", "dataset:iris", "--k", "many"], "'auto'"),
 ])
 def test_bad_unsupervised_options_are_one_line(tmp_path, args, message):
     result = _run(*args, "-o", tmp_path / "run")

@@ -19,6 +19,31 @@ def shuttle_sample():
     return frame.groupby("anomaly", group_keys=False).sample(frac=0.04, random_state=0).reset_index(drop=True)
 
 
+def test_clustering_leaderboard_scores_against_the_label(penguins):
+    df = penguins.frame.dropna()
+    board = compare("clustering", df, label="species", models="autoencoder_kmeans,kmeans,gmm,agglomerative",
+                    options={"n_clusters": 3, **SMALL, "code_dim": 4})
+    frame = board.frame.set_index("model")
+    assert board.primary == "nmi" and board.frame.nmi.is_monotonic_decreasing
+    assert set(frame.kind) == {"deep", "traditional"} and (frame.n_clusters == 3).all()
+    assert {"nmi", "ari", "accuracy", "silhouette", "davies_bouldin", "calinski_harabasz"} <= set(frame.columns)
+    assert frame.loc["kmeans", "nmi"] > 0.5  # penguin species separate well on these measurements
+    assert "species" not in board.data.columns and len(board.predictions["kmeans"]) == len(df)
+
+
+def test_clustering_without_a_label_ranks_by_silhouette(penguins):
+    board = compare("clustering", penguins.frame.drop(columns="species"), models="kmeans,gmm",
+                    options={"n_clusters": 3})
+    assert board.primary == "silhouette" and "nmi" not in board.frame.columns
+
+
+def test_clustering_refuses_a_target_and_a_one_group_label(penguins):
+    with pytest.raises(ColumnError, match="label="):
+        compare("clustering", penguins.frame, target="species")
+    with pytest.raises(TargetError, match="single group"):
+        compare("clustering", penguins.frame.assign(one="a"), label="one", models="kmeans")
+
+
 def test_anomaly_leaderboard_on_shuttle(shuttle_sample):
     board = compare("anomaly", shuttle_sample, label="anomaly",
                     models="autoencoder,isolation_forest,robust_covariance",
