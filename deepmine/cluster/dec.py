@@ -90,7 +90,7 @@ class DEC(AutoencoderKMeans):
     def __init__(self, n_clusters=8, k_range=(2, 10), code_dim=10, hidden=(500, 500, 2000), activation="relu",
                  noise=0.2, scaling="auto", idec=False, gamma=0.1, cluster_epochs=100, cluster_lr=0.01,
                  update_interval=2, tol=0.001, optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size=256,
-                 max_epochs=50, early_stopping=None, validation_fraction=0.0, lr_schedule="constant", grad_clip=None,
+                 max_epochs=100, early_stopping=None, validation_fraction=0.0, lr_schedule="constant", grad_clip=None,
                  roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
