@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +52,7 @@ class DeepEstimator(BaseEstimator):
     """
 
     _stratify_validation = False
+    _predict_batch_size = 8192  # rows per forward pass at predict time; large networks lower it
 
     # ------------------------------------------------------------------ hooks for subclasses
     def _encode_target(self, y) -> np.ndarray:  # pragma: no cover - abstract
@@ -100,14 +100,12 @@ class DeepEstimator(BaseEstimator):
             raise DataError(f"X has {len(X)} rows but y has {len(y)}; give one target value per row")
         target = self._encode_target(y)
         seed = resolve_seed(self.random_state)
-        self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(X)
-        Xt = self.preprocessor_.transform(X)
+        Xt = self._fit_preprocessor(X)
         train, valid = self._validation_split(len(Xt), y, seed)
         device = choose_device(self.device)
         trainer = self._make_trainer(len(train), device)
         with seeded(seed, device):
-            module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
-                                        self._n_outputs())
+            module = self._new_module()
             if valid is None:  # no copy of the whole table when nothing is held out
                 history = trainer.fit(module, Xt, target)
             else:
@@ -116,6 +114,21 @@ class DeepEstimator(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ pieces of the template
+    def _fit_preprocessor(self, X) -> np.ndarray:
+        """Fit ``preprocessor_`` on the training input and return the network's input array."""
+        self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(X)
+        return self.preprocessor_.transform(X)
+
+    @staticmethod
+    def _preprocessor_from_state(state: dict):
+        """Rebuild ``preprocessor_`` from its JSON state (when loading a saved model)."""
+        return TabularPreprocessor.from_state(state)
+
+    def _new_module(self) -> torch.nn.Module:
+        """A fresh network for the fitted preprocessing (also used to load saved weights into)."""
+        return self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
+                                  self._n_outputs())
+
     def _start_fit(self, X):
         """Validate ``X`` and record ``n_features_in_`` / ``feature_names_in_``."""
         X = check_features(X)
@@ -125,15 +138,22 @@ class DeepEstimator(BaseEstimator):
             raise DataError("the table has no rows; give at least one row to fit on")
         return X
 
+    def _training_settings(self) -> dict:
+        """The Trainer settings that a model may resolve from "auto" values (say by mode)."""
+        return {"lr": self.lr, "max_epochs": self.max_epochs, "lr_schedule": self.lr_schedule,
+                "batch_size": self.batch_size}
+
     def _make_trainer(self, n_train: int, device) -> Trainer:
         """The shared Trainer, configured from this estimator's parameters."""
         metric = self._metric()
+        settings = self._training_settings()
         return Trainer(
-            loss=self._loss_module(), optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay,
-            batch_size=resolve_batch_size(self.batch_size, n_train), max_epochs=self.max_epochs,
-            lr_schedule=self.lr_schedule, early_stopping=self.early_stopping, grad_clip=self.grad_clip,
+            loss=self._loss_module(), optimizer=self.optimizer, lr=settings["lr"], weight_decay=self.weight_decay,
+            batch_size=resolve_batch_size(settings["batch_size"], n_train), max_epochs=settings["max_epochs"],
+            lr_schedule=settings["lr_schedule"], early_stopping=self.early_stopping, grad_clip=self.grad_clip,
             metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
             callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
+            predict_batch_size=self._predict_batch_size,
         )
 
     def _finish_fit(self, module, device, history, trainer) -> None:
@@ -188,7 +208,7 @@ class DeepEstimator(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""
         Xt = self._prepare(X)
-        out = predict_module(self.module_, Xt, self.device_)
+        out = predict_module(self.module_, Xt, self.device_, self._predict_batch_size)
         return out.float().cpu().numpy()
 
     def lr_find(self, X, y, start_lr: float = 1e-7, end_lr: float = 10.0, num: int = 100):
@@ -200,14 +220,13 @@ class DeepEstimator(BaseEstimator):
 
         probe = clone(self).set_params(max_epochs=1, early_stopping=None, verbose=0)
         probe.fit(X, y)  # fits preprocessing and target encoding, builds the network
-        Xt = probe.preprocessor_.transform(check_features(X))
+        Xt = probe._prepare(X)
         target = probe._encode_target(self._check_y(y))
         seed = resolve_seed(self.random_state)
         trainer = Trainer(loss=probe._loss_module(), optimizer=self.optimizer, weight_decay=self.weight_decay,
                           batch_size=resolve_batch_size(self.batch_size, len(Xt)), device=probe.device_)
         with seeded(seed, probe.device_):
-            module = probe._build_module(probe.preprocessor_.n_numeric_, list(probe.preprocessor_.cardinalities_),
-                                         probe._n_outputs())
+            module = probe._new_module()
             return trainer.lr_find(module, Xt, target, start_lr, end_lr, num)
 
     # ------------------------------------------------------------------ persistence
@@ -281,18 +300,21 @@ class UnsupervisedDeepEstimator(DeepEstimator):
     def _after_fit(self, Xt: np.ndarray) -> None:
         pass
 
+    def _fit_preprocessor(self, X) -> np.ndarray:
+        # one-hot categories: an autoencoder reconstructs its input, which embeddings would make a moving target
+        self.preprocessor_ = TabularPreprocessor(roles=self.roles, encoding="onehot").fit(X)
+        return self.preprocessor_.transform(X)
+
     def fit(self, X, y=None):
         """Fit to the rows of ``X``; ``y`` is ignored unless the model says otherwise."""
         X = self._start_fit(X)
         seed = resolve_seed(self.random_state)
-        self.preprocessor_ = TabularPreprocessor(roles=self.roles, encoding="onehot").fit(X)
-        Xt = self._training_rows(self.preprocessor_.transform(X), y)
+        Xt = self._training_rows(self._fit_preprocessor(X), y)
         train, valid = self._validation_split(len(Xt), np.zeros(len(Xt)), seed)
         device = choose_device(self.device)
         trainer = self._make_trainer(len(train), device)
         with seeded(seed, device):
-            module = self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
-                                        self._n_outputs())
+            module = self._new_module()
             history = self._train(trainer, module, Xt, train, valid)
             self._finish_fit(module, device, history, trainer)
             self._after_fit(Xt)

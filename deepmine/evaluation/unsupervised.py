@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from deepmine.data.preprocess import TabularPreprocessor
-from deepmine.data.split import random_split, stratified_split
+from deepmine.data.split import stratified_split
 from deepmine.errors import ColumnError, DataWarning, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task

@@ -154,7 +154,6 @@ def _deep_class(name: str):
 def _load_deep(path: Path, config: dict):
     from safetensors.torch import load_file
 
-    from deepmine.data.preprocess import TabularPreprocessor
     from deepmine.errors import DeepmineError
     from deepmine.training.device import choose_device
 
@@ -167,13 +166,12 @@ def _load_deep(path: Path, config: dict):
     for name in ("weights.safetensors", "preprocessing.json"):
         if not (path / name).exists():
             raise ModelFormatError(f"'{path}' lacks {name}; the model folder is incomplete")
-    model.preprocessor_ = TabularPreprocessor.from_state(json.loads((path / "preprocessing.json").read_text("utf-8")))
+    model.preprocessor_ = model._preprocessor_from_state(json.loads((path / "preprocessing.json").read_text("utf-8")))
     try:
         device = choose_device(model.device)
     except DeepmineError:
         device = choose_device("cpu")
-    module = model._build_module(model.preprocessor_.n_numeric_, list(model.preprocessor_.cardinalities_),
-                                 model._n_outputs())
+    module = model._new_module()
     try:
         module.load_state_dict(load_file(str(path / "weights.safetensors")))
     except (RuntimeError, OSError) as exc:

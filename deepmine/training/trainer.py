@@ -56,13 +56,14 @@ class Trainer:
                  mode: str = "min", grad_clip: float | None = None, metric: Callable | None = None,
                  metric_name: str = "metric",
                  callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
-                 description: str = "training"):
+                 description: str = "training", predict_batch_size: int = 8192):
         self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
         self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
         self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
         self.metric, self.metric_name = metric, metric_name
         self.callbacks, self.verbose, self.description = list(callbacks), verbose, description
         self.device = choose_device(device)
+        self.predict_batch_size = predict_batch_size
 
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
@@ -153,9 +154,9 @@ class Trainer:
         return pd.DataFrame(history)
 
     # ------------------------------------------------------------------ inference
-    def predict(self, module: nn.Module, X, batch_size: int = 8192) -> torch.Tensor:
+    def predict(self, module: nn.Module, X, batch_size: int | None = None) -> torch.Tensor:
         """The module's raw outputs for ``X``, in evaluation mode, batched to bound memory."""
-        return predict_module(module, X, self.device, batch_size)
+        return predict_module(module, X, self.device, batch_size or self.predict_batch_size)
 
     # ------------------------------------------------------------------ learning-rate range test
     def lr_find(self, module: nn.Module, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
