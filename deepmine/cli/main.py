@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
 import warnings
 from datetime import datetime
@@ -11,175 +9,30 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from deepmine.errors import DataError, DeepmineError, OutputExistsError
+from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
+                                 OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
+                                 TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
+                                 show_notice)
+from deepmine.cli.text import text_app
+from deepmine.errors import DataError, OutputExistsError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Deep learning for data mining, always measured beside the traditional method.")
 datasets_app = typer.Typer(help="List the bundled real datasets, or show one.", no_args_is_help=False)
 app.add_typer(datasets_app, name="datasets")
-
-out = Console()
-err = Console(stderr=True)
-# Piped output (CI logs, files) would otherwise be cut to 80 columns and truncate the leaderboard.
-for _console in (out, err):
-    if not _console.is_terminal:
-        _console.width = 160
-
-
-def friendly(fn):
-    """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except DeepmineError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2)
-        except KeyboardInterrupt:
-            err.print("interrupted; nothing was written")
-            raise typer.Exit(130)
-
-    return wrapper
-
-
-def _show_notice(message, category, filename, lineno, file=None, line=None):
-    from deepmine.errors import DataWarning
-
-    if issubclass(category, DataWarning):
-        err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
-    elif not issubclass(category, (DeprecationWarning, FutureWarning)):
-        err.print(f"[yellow]warning:[/] {category.__name__}: {message}", highlight=False, soft_wrap=True)
-
-
-def _parse_roles(items: List[str] | None) -> dict[str, str]:
-    roles = {}
-    for item in items or []:
-        col, sep, role = item.rpartition("=")
-        if not sep or not col:
-            raise DataError(f"--role takes COLUMN=ROLE (e.g. --role zip=categorical), got {item!r}")
-        roles[col] = role
-    return roles
-
-
-def _print_board(board, title: str) -> None:
-    frame = board.frame
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        table.add_column(col, justify="left" if col in ("model", "kind") else "right")
-    best = {}
-    from deepmine.evaluation.metrics import GREATER_IS_BETTER
-
-    for m in board.frame.columns:
-        if m in GREATER_IS_BETTER and frame[m].notna().any():
-            best[m] = frame[m].max() if GREATER_IS_BETTER[m] else frame[m].min()
-    for _, row in frame.iterrows():
-        cells = []
-        for col in frame.columns:
-            v = row[col]
-            if isinstance(v, float):
-                text = "—" if v != v else (f"{v:.2f}" if col.endswith("_s") else f"{v:.4f}")
-                if col in best and v == best[col]:
-                    text = f"[bold green]{text}[/]"
-            else:
-                text = str(v)
-            cells.append(text)
-        table.add_row(*cells)
-    out.print(table)
-    out.print(board.verdict(), highlight=False, soft_wrap=True)
-
-
-def _run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
-    if out_dir is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out_dir = Path("runs") / f"{task}-{stamp}"
-    if out_dir.exists() and not force:
-        raise OutputExistsError(f"the run folder '{out_dir}' exists already; pass --force to replace it or "
-                                f"choose another with --out")
-    return out_dir
-
-
-def _write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -> None:
-    """Write the run folder beside its destination, then rename it into place: never half-written."""
-    import pandas as pd
-
-    from deepmine.persist import save_model
-    from deepmine.persist.atomic import atomic_folder
-
-    with atomic_folder(out_dir, replace=True) as tmp:
-        board.to_csv(tmp / "leaderboard.csv")
-        metrics = board.to_dict() | {"command": command}
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
-        if board.histories:
-            hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
-            hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
-        if extra is not None:
-            extra(board, tmp)
-        save_model(board.best_model, tmp / "model")
-        if keep_all:
-            for name, model in board.models.items():
-                save_model(model, tmp / "models" / name)
-
-
-def _run(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
-         compare_kwargs: dict, title, extra=None) -> Path:
-    """Compare the candidates of ``task``, print the leaderboard and write the run folder."""
-    from deepmine.evaluation import compare
-
-    out_dir = _run_folder(out_dir, task, force)
-    with err.status(f"{task} on {data}") as status:
-        board = compare(task, data, progress=lambda msg: status.update(msg), **compare_kwargs)
-    _print_board(board, title(board) if callable(title) else title)
-    _write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
-    out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
-    return out_dir
-
-
-def _run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
-              seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
-              group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
-              force: bool, title: str | None = None) -> Path:
-    kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
-                  roles=_parse_roles(role), time_column=time_column, group_column=group_column, table=table,
-                  query=query)
-
-    def default_title(board):
-        info = board.info
-        return (f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test rows, "
-                f"{info['split']} split, seed {seed})")
-
-    command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    return _run(task, data, out_dir, force, keep_all, command, kwargs, title or default_title)
-
-
-_DATA = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
-_TARGET = typer.Option(..., "--target", "-t", help="The column to predict.")
-_MODELS = typer.Option(None, "--models", "-m", help="Comma-separated candidates (default: all).")
-_TEST = typer.Option(0.25, "--test-size", help="Share of rows held out for scoring.")
-_CV = typer.Option(None, "--cv", help="Also cross-validate with K folds on the training part.")
-_SEED = typer.Option(0, "--seed", help="Seed of the split and of every model.")
-_OUT = typer.Option(None, "--out", "-o", help="Run folder (default runs/<task>-<timestamp>).")
-_ROLE = typer.Option(None, "--role", help="COLUMN=ROLE (numeric, categorical, text, datetime, id, drop); repeatable.")
-_TIME = typer.Option(None, "--time-column", help="Hold out the latest rows by this column.")
-_GROUP = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
-_TABLE = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
-_QUERY = typer.Option(None, "--query", help="SQL query to run on a database URL.")
-_KEEP = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
-_FORCE = typer.Option(False, "--force", help="Replace an existing run folder.")
+app.add_typer(text_app, name="text")
 
 
 def _task_command(task: str, doc: str):
     """One sub-command per task: the same options, a different task."""
 
-    def command(data: str = _DATA, target: str = _TARGET, models: Optional[str] = _MODELS, test_size: float = _TEST,
-                cv: Optional[int] = _CV, seed: int = _SEED, out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE,
-                time_column: Optional[str] = _TIME, group_column: Optional[str] = _GROUP,
-                table: Optional[str] = _TABLE, query: Optional[str] = _QUERY, keep_all: bool = _KEEP,
-                force: bool = _FORCE):
-        _run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
+    def command(data: str = DATA_OPTION, target: str = TARGET_OPTION, models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION,
+                cv: Optional[int] = CV_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION,
+                time_column: Optional[str] = TIME_OPTION, group_column: Optional[str] = GROUP_OPTION,
+                table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
+                force: bool = FORCE_OPTION):
+        run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
                   query, keep_all, force)
 
     command.__doc__ = doc
@@ -190,7 +43,7 @@ app.command("classify")(_task_command("classification", "Compare deep and tradit
 app.command("regress")(_task_command("regression", "Compare deep and traditional regressors on DATA."))
 
 
-_LABEL = typer.Option(None, "--label", "-l", help="A column used only to evaluate, never to fit.")
+LABEL_OPTION = typer.Option(None, "--label", "-l", help="A column used only to evaluate, never to fit.")
 
 
 def _parse_k(k: str) -> int | str:
@@ -257,38 +110,38 @@ def _anomaly_files(board, folder: Path) -> None:
 
 @app.command()
 @friendly
-def cluster(data: str = _DATA, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
-            label: Optional[str] = _LABEL, models: Optional[str] = _MODELS, seed: int = _SEED,
-            out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE, table: Optional[str] = _TABLE,
-            query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
+            label: Optional[str] = LABEL_OPTION, models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION,
+            out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
+            query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
     """Group the rows of DATA: deep clusterers beside k-means, GMM and agglomerative clustering."""
-    kwargs = dict(label=label, models=models, random_state=seed, roles=_parse_roles(role), table=table,
+    kwargs = dict(label=label, models=models, random_state=seed, roles=parse_roles(role), table=table,
                   query=query, options={"n_clusters": _parse_k(k)})
     title = f"clustering: {data} (k={k}{', evaluated against ' + label if label else ''}, seed {seed})"
-    _run("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
+    run_compare("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
          kwargs, title, _cluster_files)
 
 
 @app.command()
 @friendly
-def detect(data: str = _DATA,
+def detect(data: str = DATA_OPTION,
            contamination: str = typer.Option("auto", "--contamination", "-c",
                                              help="Expected share of anomalies in (0, 0.5], or 'auto'."),
-           label: Optional[str] = _LABEL,
+           label: Optional[str] = LABEL_OPTION,
            train_on: str = typer.Option("all", "--train-on", help="'all' rows, or only rows labelled 'normal'."),
-           models: Optional[str] = _MODELS, test_size: float = _TEST, seed: int = _SEED,
-           out_dir: Optional[Path] = _OUT, role: List[str] = _ROLE, table: Optional[str] = _TABLE,
-           query: Optional[str] = _QUERY, keep_all: bool = _KEEP, force: bool = _FORCE):
+           models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
+           out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
+           query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
     """Find the rows of DATA that fit no pattern: deep detectors beside Isolation Forest, LOF and others."""
     if train_on not in ("all", "normal"):
         raise DataError(f"--train-on takes 'all' or 'normal', got {train_on!r}")
     options = {"contamination": _parse_contamination(contamination)}
     if train_on == "normal":
         options["train_on"] = "normal"
-    kwargs = dict(label=label, models=models, test_size=test_size, random_state=seed, roles=_parse_roles(role),
+    kwargs = dict(label=label, models=models, test_size=test_size, random_state=seed, roles=parse_roles(role),
                   table=table, query=query, options=options)
     title = f"anomaly detection: {data} (contamination={contamination}, seed {seed})"
-    _run("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
+    run_compare("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
                                                       "train_on": train_on, "models": models, "seed": seed},
          kwargs, title, _anomaly_files)
 
@@ -296,9 +149,9 @@ def detect(data: str = _DATA,
 @app.command()
 @friendly
 def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or a run folder holding model/."),
-            data: str = _DATA,
+            data: str = DATA_OPTION,
             output: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Where to write the predictions."),
-            table: Optional[str] = _TABLE, query: Optional[str] = _QUERY, force: bool = _FORCE):
+            table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, force: bool = FORCE_OPTION):
     """Predict DATA with a saved model; writes one row per input row (with class probabilities)."""
     import numpy as np
     import pandas as pd
@@ -330,6 +183,8 @@ def datasets_list(ctx: typer.Context):
     """List the datasets (use them as dataset:NAME)."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.table import Table
+
     from deepmine.datasets import available
 
     frame = available()
@@ -360,9 +215,9 @@ def datasets_show(name: str = typer.Argument(..., help="Dataset name, e.g. churn
 def demo(out_root: Path = typer.Option(Path("runs"), "--out", "-o", help="Folder for the demo's run folders.")):
     """The tour: classify dataset:churn and regress dataset:diamonds, deep models beside baselines."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    _run_task("classification", "dataset:churn", "churn", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "churn",
+    run_task("classification", "dataset:churn", "churn", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "churn",
               None, None, None, None, None, False, False, title="churn: will this customer leave? (classification)")
-    _run_task("regression", "dataset:diamonds", "price", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "diamonds",
+    run_task("regression", "dataset:diamonds", "price", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "diamonds",
               None, None, None, None, None, False, False, title="diamonds: what is this stone worth? (regression)")
 
 
@@ -376,7 +231,7 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 
 def main() -> None:
-    warnings.showwarning = _show_notice
+    warnings.showwarning = show_notice
     app()
 
 

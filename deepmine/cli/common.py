@@ -1,0 +1,164 @@
+"""What the deepmine sub-commands share: consoles, one-line errors, run folders, options."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deepmine.errors import DataError, DeepmineError, OutputExistsError
+
+out = Console()
+err = Console(stderr=True)
+# Piped output (CI logs, files) would otherwise be cut to 80 columns and truncate the leaderboard.
+for _console in (out, err):
+    if not _console.is_terminal:
+        _console.width = 160
+
+
+def friendly(fn):
+    """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DeepmineError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was written")
+            raise typer.Exit(130)
+
+    return wrapper
+
+
+def show_notice(message, category, filename, lineno, file=None, line=None):
+    from deepmine.errors import DataWarning
+
+    if issubclass(category, DataWarning):
+        err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
+    elif not issubclass(category, (DeprecationWarning, FutureWarning)):
+        err.print(f"[yellow]warning:[/] {category.__name__}: {message}", highlight=False, soft_wrap=True)
+
+
+def parse_roles(items: List[str] | None) -> dict[str, str]:
+    roles = {}
+    for item in items or []:
+        col, sep, role = item.rpartition("=")
+        if not sep or not col:
+            raise DataError(f"--role takes COLUMN=ROLE (e.g. --role zip=categorical), got {item!r}")
+        roles[col] = role
+    return roles
+
+
+def print_board(board, title: str) -> None:
+    frame = board.frame
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(col, justify="left" if col in ("model", "kind") else "right")
+    best = {}
+    from deepmine.evaluation.metrics import GREATER_IS_BETTER
+
+    for m in board.frame.columns:
+        if m in GREATER_IS_BETTER and frame[m].notna().any():
+            best[m] = frame[m].max() if GREATER_IS_BETTER[m] else frame[m].min()
+    for _, row in frame.iterrows():
+        cells = []
+        for col in frame.columns:
+            v = row[col]
+            if isinstance(v, float):
+                text = "—" if v != v else (f"{v:.2f}" if col.endswith("_s") else f"{v:.4f}")
+                if col in best and v == best[col]:
+                    text = f"[bold green]{text}[/]"
+            else:
+                text = str(v)
+            cells.append(text)
+        table.add_row(*cells)
+    out.print(table)
+    out.print(board.verdict(), highlight=False, soft_wrap=True)
+
+
+def run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
+    if out_dir is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        out_dir = Path("runs") / f"{task}-{stamp}"
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"the run folder '{out_dir}' exists already; pass --force to replace it or "
+                                f"choose another with --out")
+    return out_dir
+
+
+def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -> None:
+    """Write the run folder beside its destination, then rename it into place: never half-written."""
+    import pandas as pd
+
+    from deepmine.persist import save_model
+    from deepmine.persist.atomic import atomic_folder
+
+    with atomic_folder(out_dir, replace=True) as tmp:
+        board.to_csv(tmp / "leaderboard.csv")
+        metrics = board.to_dict() | {"command": command}
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
+        if board.histories:
+            hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
+            hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
+        if extra is not None:
+            extra(board, tmp)
+        save_model(board.best_model, tmp / "model")
+        if keep_all:
+            for name, model in board.models.items():
+                save_model(model, tmp / "models" / name)
+
+
+def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
+         compare_kwargs: dict, title, extra=None) -> Path:
+    """Compare the candidates of ``task``, print the leaderboard and write the run folder."""
+    from deepmine.evaluation import compare
+
+    out_dir = run_folder(out_dir, task, force)
+    with err.status(f"{task} on {data}") as status:
+        board = compare(task, data, progress=lambda msg: status.update(msg), **compare_kwargs)
+    print_board(board, title(board) if callable(title) else title)
+    write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
+    out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
+    return out_dir
+
+
+def run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
+              seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
+              group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
+              force: bool, title: str | None = None) -> Path:
+    kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
+                  roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
+                  query=query)
+
+    def default_title(board):
+        info = board.info
+        return (f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test rows, "
+                f"{info['split']} split, seed {seed})")
+
+    command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
+    return run_compare(task, data, out_dir, force, keep_all, command, kwargs, title or default_title)
+
+
+DATA_OPTION = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
+TARGET_OPTION = typer.Option(..., "--target", "-t", help="The column to predict.")
+MODELS_OPTION = typer.Option(None, "--models", "-m", help="Comma-separated candidates (default: all).")
+TEST_OPTION = typer.Option(0.25, "--test-size", help="Share of rows held out for scoring.")
+CV_OPTION = typer.Option(None, "--cv", help="Also cross-validate with K folds on the training part.")
+SEED_OPTION = typer.Option(0, "--seed", help="Seed of the split and of every model.")
+OUT_OPTION = typer.Option(None, "--out", "-o", help="Run folder (default runs/<task>-<timestamp>).")
+ROLE_OPTION = typer.Option(None, "--role", help="COLUMN=ROLE (numeric, categorical, text, datetime, id, drop); repeatable.")
+TIME_OPTION = typer.Option(None, "--time-column", help="Hold out the latest rows by this column.")
+GROUP_OPTION = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
+TABLE_OPTION = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
+QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a database URL.")
+KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
+FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")
