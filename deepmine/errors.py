@@ -21,6 +21,13 @@ class FileFormatError(DataError):
     """A file could not be read as a table."""
 
 
+class UnknownWordError(DataError, KeyError):
+    """A word asked about is not in a model's vocabulary."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class ParameterError(DeepmineError, ValueError):
     """A parameter has a value the model cannot use (contamination 0.7, n_clusters=1, ...)."""
 

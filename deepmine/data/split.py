@@ -71,3 +71,24 @@ def group_split(groups, test_size: float = 0.25, random_state=None):
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=random_state)
     train, test = next(splitter.split(np.zeros(len(groups)), groups=groups))
     return train, test
+
+
+def given_split(labels):
+    """Row positions (train, test) from a column that says which part each row belongs to.
+
+    The column holds "train" or "test" (any case; "validation"/"valid"/"dev" rows are trained on,
+    as the held-out part is the test part), as in datasets that come with an official split.
+    """
+    values = pd.Series(labels).astype("string").str.strip().str.lower()
+    name = getattr(labels, "name", None) or "the split column"
+    unknown = sorted(set(values.dropna()) - {"train", "test", "validation", "valid", "dev"})
+    if values.isna().any() or unknown:
+        shown = unknown[:3] if unknown else ["<missing>"]
+        raise DataError(f"split column '{name}' must say 'train' or 'test' in every row, but it holds "
+                        f"{', '.join(map(repr, shown))}; fix those rows or drop split_column")
+    test = np.flatnonzero(values.to_numpy() == "test")
+    train = np.flatnonzero(values.to_numpy() != "test")
+    if len(test) == 0 or len(train) < 2:
+        raise DataError(f"split column '{name}' puts {len(train)} rows in training and {len(test)} in the test "
+                        f"part; both parts need rows")
+    return train, test

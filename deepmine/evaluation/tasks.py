@@ -30,6 +30,14 @@ class Task:
     stratify: bool
     candidates: dict[str, Candidate] = field(default_factory=dict)
     unsupervised: bool = False
+    # what the target is ("classification": labels, "regression": numbers; unsupervised tasks have none)
+    target_kind: str | None = None
+    # "table": features are the table's columns; "text": one text column is the input
+    input: str = "table"
+
+    @property
+    def classifies(self) -> bool:
+        return self.target_kind == "classification"
 
     def register(self, candidate: Candidate) -> Candidate:
         self.candidates[candidate.name] = candidate
@@ -98,7 +106,8 @@ def _register_builtin() -> None:
     from deepmine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
     from deepmine.tabular import DeepClassifier, DeepRegressor, LinearNeuron, LogisticNeuron
 
-    clf = register_task(Task("classification", CLASSIFICATION_METRICS, "accuracy", stratify=True))
+    clf = register_task(Task("classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
+                                 target_kind="classification"))
     clf.register(Candidate("deep_mlp", "deep", lambda s: DeepClassifier(random_state=s),
                            "multi-layer perceptron with categorical embeddings"))
     clf.register(Candidate("logistic_neuron", "deep", lambda s: LogisticNeuron(random_state=s),
@@ -116,8 +125,10 @@ def _register_builtin() -> None:
 
     _register_anomaly()
     _register_clustering()
+    _register_text_classification()
+    _register_topics()
 
-    reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False))
+    reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False, target_kind="regression"))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
                            "multi-layer perceptron with categorical embeddings"))
     reg.register(Candidate("linear_neuron", "deep", lambda s: LinearNeuron(random_state=s),
@@ -174,3 +185,43 @@ def _register_clustering() -> None:
     task.register(Candidate("agglomerative", "traditional",
                             lambda s: cluster.TraditionalClusterer("agglomerative", random_state=s),
                             "agglomerative clustering, Ward linkage"))
+
+
+def _register_text_classification() -> None:
+    from deepmine.evaluation.metrics import CLASSIFICATION_METRICS
+    from deepmine.text import baselines, classifiers
+
+    task = register_task(Task("text_classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
+                              target_kind="classification", input="text"))
+    task.register(Candidate("rnn", "deep", lambda s: classifiers.RNNTextClassifier(random_state=s),
+                            "embeddings -> bidirectional LSTM -> max pooling"))
+    task.register(Candidate("cnn", "deep", lambda s: classifiers.CNNTextClassifier(random_state=s),
+                            "Kim's CNN: convolutions of widths 3, 4, 5 over word embeddings"))
+    task.register(Candidate("minilm_frozen", "deep", lambda s: classifiers.TransformerClassifier(random_state=s),
+                            "frozen all-MiniLM-L6-v2 sentence embeddings + MLP head"))
+    task.register(Candidate("minilm_finetuned", "deep",
+                            lambda s: classifiers.TransformerClassifier(finetune=True, random_state=s),
+                            "all-MiniLM-L6-v2 with its top layers fine-tuned"))
+    task.register(Candidate("tfidf_logistic", "traditional", lambda s: baselines.TfidfClassifier(random_state=s),
+                            "TF-IDF (words and pairs) + logistic regression"))
+    task.register(Candidate("tfidf_svm", "traditional",
+                            lambda s: baselines.TfidfClassifier("linear_svm", random_state=s),
+                            "TF-IDF + linear SVM (Platt-calibrated)"))
+    task.register(Candidate("naive_bayes", "traditional",
+                            lambda s: baselines.TfidfClassifier("naive_bayes", random_state=s),
+                            "TF-IDF + multinomial naive Bayes"))
+    task.register(Candidate("vader_lexicon", "traditional", lambda s: baselines.LexiconSentimentClassifier(),
+                            "VADER sentiment lexicon scores + logistic calibration"))
+
+
+def _register_topics() -> None:
+    from deepmine.text.topics import TopicModel
+
+    task = register_task(Task("topics", ("coherence", "diversity", "nmi", "ari"), "coherence", stratify=False,
+                              unsupervised=True, input="text"))
+    task.register(Candidate("embedding_topics", "deep", lambda s: TopicModel("embedding", random_state=s),
+                            "MiniLM sentence embeddings -> k-means -> class-based TF-IDF words (BERTopic-style)"))
+    task.register(Candidate("lda", "traditional", lambda s: TopicModel("lda", random_state=s),
+                            "latent Dirichlet allocation on word counts"))
+    task.register(Candidate("nmf", "traditional", lambda s: TopicModel("nmf", random_state=s),
+                            "non-negative matrix factorisation of TF-IDF"))

@@ -55,12 +55,18 @@ def _timed(fn, *args):
 
 def compare_unsupervised(task: Task, df: pd.DataFrame, label: str | None, models, test_size: float,
                          random_state: int, roles, options: Mapping[str, Any] | None,
-                         progress: Callable[[str], None] | None) -> Leaderboard:
-    """Fit every candidate of a clustering or anomaly task and score them on the same rows."""
+                         progress: Callable[[str], None] | None, text: str | None = None) -> Leaderboard:
+    """Fit every candidate of a clustering, topics or anomaly task and score them on the same rows."""
     from deepmine.evaluation.compare import _set_roles, feature_columns, set_matching_params
 
     X, y = _label_column(df, label)
-    resolved, keep, kept_roles = feature_columns(X, roles)
+    if task.input == "text":
+        from deepmine.text.prepare import text_column_of
+
+        column = text_column_of(X, text)
+        resolved, keep, kept_roles = {column: "text"}, [column], {column: "text"}
+    else:
+        resolved, keep, kept_roles = feature_columns(X, roles)
     X = X[keep]
     info = {"rows": int(len(X)), "label": label, "features": keep, "roles": kept_roles,
             "skipped_columns": {c: r for c, r in resolved.items() if c not in keep},
@@ -71,6 +77,8 @@ def compare_unsupervised(task: Task, df: pd.DataFrame, label: str | None, models
 
     if task.name == "clustering":
         return _clustering(task, X, y, label, build, models, info, progress)
+    if task.name == "topics":
+        return _topics(task, X, y, build, models, info, progress)
     return _anomaly(task, X, y, label, build, models, test_size, random_state, info, progress)
 
 
@@ -98,6 +106,32 @@ def _clustering(task, X, y, label, build, models, info, progress) -> Leaderboard
     primary = "nmi" if y is not None else "silhouette"
     frame = sort_frame(pd.DataFrame(rows), primary)
     return Leaderboard(task.name, primary, frame, fitted, _histories(fitted), info, y, predictions, data=X)
+
+
+def _topics(task, X, y, build, models, info, progress) -> Leaderboard:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from deepmine.text.prepare import as_texts
+    from deepmine.text.topic_metrics import evaluate_topics
+
+    texts = as_texts(X, info["features"][0])
+    rows, fitted, predictions = [], {}, {}
+    for cand in task.select(models):
+        if progress:
+            progress(f"fitting {cand.name} ({cand.kind}) on {len(texts)} texts")
+        model = build(cand)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            _, fit_s = _timed(model.fit, texts)
+            labels, predict_s = _timed(model.predict, texts)
+        row = {"model": cand.name, "kind": cand.kind, **evaluate_topics(model, texts)}
+        row.pop("seconds", None)
+        if y is not None:  # known groups, for evaluation only; texts without a topic (-1) count as one more group
+            row.update(nmi=float(normalized_mutual_info_score(y, labels)), ari=float(adjusted_rand_score(y, labels)))
+        rows.append({**row, "fit_s": fit_s, "predict_s": predict_s})
+        fitted[cand.name], predictions[cand.name] = model, np.asarray(labels)
+    frame = sort_frame(pd.DataFrame(rows), task.primary)
+    return Leaderboard(task.name, task.primary, frame, fitted, _histories(fitted), info, y, predictions, data=X)
 
 
 def _anomaly(task, X, y, label, build, models, test_size, random_state, info, progress) -> Leaderboard:

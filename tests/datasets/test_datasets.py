@@ -21,7 +21,8 @@ def test_available_lists_the_promised_datasets():
     ]:
         assert name in set(table["name"])
     assert table["name"].is_unique
-    assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly"}
+    assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly",
+                                  "text_classification", "topics"}
     for column in ["description", "source", "licence"]:
         assert (table[column].str.len() > 10).all(), column
 
@@ -33,11 +34,17 @@ def test_dataset_matches_its_catalogue_entry(name):
     assert data.name == name
     assert data.task == entry["task"]
     assert data.target == entry["target"]
-    assert data.target in data.frame.columns
     assert data.frame.shape == (entry["rows"], entry["columns"])
     assert "rownames" not in data.frame.columns
     assert data.frame.columns.is_unique
     assert isinstance(data.frame.index, pd.RangeIndex)
+    if data.target is None:  # a corpus without a target: X is the whole table
+        assert data.task == "topics"
+        pd.testing.assert_frame_equal(data.X, data.frame)
+        with pytest.raises(DataError, match="has no target"):
+            data.y
+        return
+    assert data.target in data.frame.columns
     assert data.y.notna().all()
     pd.testing.assert_series_equal(data.y, data.frame[data.target])
     assert data.target not in data.X.columns
@@ -47,11 +54,13 @@ def test_dataset_matches_its_catalogue_entry(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_target_suits_the_task(name):
     data = datasets.load(name)
-    if data.task == "clustering":
+    if data.task == "topics":
+        assert data.target is None
+    elif data.task == "clustering":
         assert data.y.nunique() == 10  # the ten digits, a label for evaluation
     elif data.task == "anomaly":
         assert set(data.y.unique()) == {0, 1} and 0 < data.y.mean() < 0.2
-    elif data.task == "classification":
+    elif data.task in ("classification", "text_classification"):
         assert 2 <= data.y.nunique() <= 10
         # class names, not codes, in the string dtype pandas gives text read from a CSV
         assert pd.api.types.is_string_dtype(data.y)
