@@ -9,10 +9,10 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from deepmine.data.preprocess import TabularPreprocessor, check_features
-from deepmine.errors import ColumnError, DataError, NotFittedError, TargetError
+from deepmine.errors import ColumnError, DataError, TargetError, check_fitted
 from deepmine.training import Trainer, predict_module, resolve_seed, seeded
 from deepmine.training.device import choose_device
 
@@ -143,6 +143,10 @@ class DeepEstimator(BaseEstimator):
         return {"lr": self.lr, "max_epochs": self.max_epochs, "lr_schedule": self.lr_schedule,
                 "batch_size": self.batch_size}
 
+    def _row_lengths(self):
+        """A function of the input rows giving their lengths, for models whose input is padded sequences; None."""
+        return None
+
     def _make_trainer(self, n_train: int, device) -> Trainer:
         """The shared Trainer, configured from this estimator's parameters."""
         metric = self._metric()
@@ -153,7 +157,7 @@ class DeepEstimator(BaseEstimator):
             lr_schedule=settings["lr_schedule"], early_stopping=self.early_stopping, grad_clip=self.grad_clip,
             metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
             callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
-            predict_batch_size=self._predict_batch_size,
+            predict_batch_size=self._predict_batch_size, group_by_length=self._row_lengths(),
         )
 
     def _finish_fit(self, module, device, history, trainer) -> None:
@@ -181,13 +185,7 @@ class DeepEstimator(BaseEstimator):
 
     # ------------------------------------------------------------------ inference helpers
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "module_")
-        except Exception:
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet; call 'fit' with appropriate arguments "
-                f"before using this estimator"
-            ) from None
+        check_fitted(self, "module_")
 
     def _prepare(self, X) -> np.ndarray:
         self._check_fitted()
@@ -208,8 +206,13 @@ class DeepEstimator(BaseEstimator):
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""
         Xt = self._prepare(X)
-        out = predict_module(self.module_, Xt, self.device_, self._predict_batch_size)
-        return out.float().cpu().numpy()
+        lengths = self._row_lengths()
+        if lengths is None:
+            return predict_module(self.module_, Xt, self.device_, self._predict_batch_size).float().cpu().numpy()
+        # padded sequences: predict from the longest to the shortest, so each batch carries little padding
+        order = np.argsort(-lengths(torch.as_tensor(Xt)).numpy(), kind="stable")
+        out = predict_module(self.module_, Xt[order], self.device_, self._predict_batch_size).float().cpu().numpy()
+        return out[np.argsort(order)]
 
     def lr_find(self, X, y, start_lr: float = 1e-7, end_lr: float = 10.0, num: int = 100):
         """Run a learning-rate range test on ``X, y`` without changing this estimator.

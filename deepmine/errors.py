@@ -78,3 +78,10 @@ def require(module: str, extra: str):
             f"this feature needs the '{module}' package; install it with "
             f"`pip install 'deepmine[{extra}]'`"
         ) from exc
+
+
+def check_fitted(estimator, attribute: str) -> None:
+    """Raise :class:`NotFittedError` (with scikit-learn's wording) unless ``estimator`` has ``attribute``."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"This {type(estimator).__name__} instance is not fitted yet; call 'fit' with appropriate "
+                             f"arguments before using this estimator")

@@ -10,13 +10,13 @@ from sklearn.covariance import MinCovDet
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
-from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from deepmine.anomaly.base import (DETECTOR_ATTRIBUTES_DOC, DETECTOR_PARAMS_DOC, MAD_TO_SIGMA, BaseDetector,
                                    check_contamination, normal_rows)
 from deepmine.base import DeepEstimator, store_params
 from deepmine.data.preprocess import TabularPreprocessor, check_features
-from deepmine.errors import DataError, NotFittedError
+from deepmine.errors import DataError, check_fitted
 
 _TABLE_DOC = """    roles : dict or None
         Column roles that override inference, e.g. ``{"zip": "categorical"}``.
@@ -60,11 +60,7 @@ class TableDetector(BaseDetector, BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "threshold_")
-        except Exception:
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call 'fit' with "
-                                 f"appropriate arguments before using this estimator") from None
+        check_fitted(self, "threshold_")
 
     # The deep models' column checks (names, order, count), which need only _check_fitted and preprocessor_.
     _prepare = DeepEstimator._prepare

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
-from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
+from sklearn.utils.validation import _check_feature_names, _check_n_features
 
 from deepmine.base import store_params
 from deepmine.cluster._common import (apply_scaling, candidate_ks, check_not_constant, choose_k,
                                       fit_scaling, nearest)
 from deepmine.data.preprocess import TabularPreprocessor, check_features
-from deepmine.errors import ColumnError, DataError, NotFittedError, ParameterError
+from deepmine.errors import ColumnError, DataError, ParameterError, check_fitted
 
 METHODS = ("kmeans", "gmm", "agglomerative")
 
@@ -104,11 +104,7 @@ class TraditionalClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "estimator_")
-        except Exception:
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call 'fit' with appropriate "
-                                 f"arguments before using this estimator") from None
+        check_fitted(self, "estimator_")
 
     def transform(self, X) -> np.ndarray:
         """The preprocessed, scaled features of ``X``: the space of ``cluster_centers_``."""

@@ -53,6 +53,19 @@ def _timed(fn, *args):
     return out, time.perf_counter() - start
 
 
+def _fit_each(task, models, build, X, what: str, progress):
+    """Fit each selected candidate on ``X`` and predict ``X``: yields (candidate, model, labels, fit_s, predict_s)."""
+    for cand in task.select(models):
+        if progress:
+            progress(f"fitting {cand.name} ({cand.kind}) on {what}")
+        model = build(cand)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            _, fit_s = _timed(model.fit, X)
+            labels, predict_s = _timed(model.predict, X)
+        yield cand, model, labels, fit_s, predict_s
+
+
 def compare_unsupervised(task: Task, df: pd.DataFrame, label: str | None, models, test_size: float,
                          random_state: int, roles, options: Mapping[str, Any] | None,
                          progress: Callable[[str], None] | None, text: str | None = None) -> Leaderboard:
@@ -91,14 +104,7 @@ def _clustering(task, X, y, label, build, models, info, progress) -> Leaderboard
     # not the spaces the models happen to work in.
     space = TabularPreprocessor(roles=info["roles"], encoding="onehot").fit_transform(X)
     rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {len(X)} rows")
-        model = build(cand)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            _, fit_s = _timed(model.fit, X)
-            labels, predict_s = _timed(model.predict, X)
+    for cand, model, labels, fit_s, predict_s in _fit_each(task, models, build, X, f"{len(X)} rows", progress):
         scores = cluster_scores(space, np.asarray(labels), None if y is None else y.to_numpy())
         rows.append({"model": cand.name, "kind": cand.kind, "n_clusters": int(len(np.unique(labels))), **scores,
                      "fit_s": fit_s, "predict_s": predict_s})
@@ -116,14 +122,8 @@ def _topics(task, X, y, build, models, info, progress) -> Leaderboard:
 
     texts = as_texts(X, info["features"][0])
     rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {len(texts)} texts")
-        model = build(cand)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            _, fit_s = _timed(model.fit, texts)
-            labels, predict_s = _timed(model.predict, texts)
+    for cand, model, labels, fit_s, predict_s in _fit_each(task, models, build, texts, f"{len(texts)} texts",
+                                                           progress):
         row = {"model": cand.name, "kind": cand.kind, **evaluate_topics(model, texts)}
         row.pop("seconds", None)
         if y is not None:  # known groups, for evaluation only; texts without a topic (-1) count as one more group

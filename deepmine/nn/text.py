@@ -9,6 +9,11 @@ import torch
 from torch import nn
 
 
+def trim_padding(ids: torch.Tensor) -> torch.Tensor:
+    """Drop the columns that are padding (0) in every row: a batch of short texts computes no padding."""
+    return ids[:, : max(1, int((ids != 0).sum(1).max()))]
+
+
 def _masked_pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
     """Pool (batch, length, dim) states over the real (unpadded) steps."""
     m = mask.unsqueeze(-1).to(h.dtype)
@@ -37,6 +42,7 @@ class RNNTextNet(nn.Module):
         self.head = nn.Linear(hidden * (2 if bidirectional else 1), n_out)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        ids = trim_padding(ids)
         mask = ids != 0
         lengths = mask.sum(1).clamp_min(1)
         x = self.dropout(self.embedding(ids))
@@ -64,6 +70,7 @@ class CNNTextNet(nn.Module):
         self.head = nn.Linear(filters * len(kernel_sizes), n_out)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        ids = trim_padding(ids)
         mask = ids != 0
         x = self.embedding(ids).transpose(1, 2)  # (batch, embed, length)
         pooled = []
@@ -93,7 +100,7 @@ class TransformerTextNet(nn.Module):
                 p.requires_grad_(True)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        ids = ids[:, : max(1, int((ids != 0).sum(1).max()))]  # attention is quadratic: drop all-padding columns
+        ids = trim_padding(ids)  # attention is quadratic in the length
         mask = (ids != 0).long()
         h = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
         return self.head(self.dropout(_masked_pool(h, mask, "mean")))

@@ -80,6 +80,11 @@ _PREPROCESSORS = {"sequence": SequenceEncoder, "transformer_tokens": Transformer
                   "sentence_embeddings": SentenceEmbeddings}
 
 
+def _token_counts(ids):
+    """Tokens before the padding (id 0) in each row of a padded id matrix."""
+    return (ids != 0).sum(dim=1)
+
+
 class TextDeepEstimator(DeepEstimator):
     """A deep model over texts: ``X`` is a list/Series of strings or a DataFrame with the text column.
 
@@ -105,6 +110,11 @@ class TextDeepEstimator(DeepEstimator):
         if isinstance(X, pd.DataFrame) and column is not None and column in X.columns:
             return as_texts(X, column)
         return as_texts(X)
+
+    def _row_lengths(self):
+        if isinstance(self.preprocessor_, SentenceEmbeddings):
+            return None
+        return _token_counts
 
     def _fit_preprocessor(self, texts) -> np.ndarray:
         self.preprocessor_ = self._make_preprocessor().fit(texts)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from deepmine.errors import DataError, NotFittedError, ParameterError, UnknownWordError
+from deepmine.errors import DataError, ParameterError, UnknownWordError, check_fitted
 from deepmine.text.prepare import Tokenizer, as_texts
 
 WEIGHTINGS = ("mean", "tfidf")
@@ -100,9 +100,7 @@ class WordVectorsMixin:
 
     # ------------------------------------------------------------------ lookup
     def _check_fitted(self) -> None:
-        if not hasattr(self, "word_vectors_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call 'fit' with "
-                                 f"appropriate arguments before using this estimator")
+        check_fitted(self, "word_vectors_")
 
     def _normalise_word(self, word: str) -> str:
         word = unicodedata.normalize("NFKC", word)

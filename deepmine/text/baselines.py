@@ -10,10 +10,9 @@ from functools import lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
 from deepmine.base import store_params
-from deepmine.errors import NotFittedError, ParameterError, TargetError, require
+from deepmine.errors import ParameterError, TargetError, check_fitted, require
 from deepmine.text.prepare import TOKEN_PATTERN, as_texts
 
 TFIDF_MODELS = ("logistic", "linear_svm", "naive_bayes")
@@ -39,11 +38,7 @@ class _TextClassifierBase(ClassifierMixin, BaseEstimator):
         return as_texts(X, self.text_column)
 
     def _check_fitted(self) -> None:
-        try:
-            check_is_fitted(self, "model_")
-        except Exception:
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call 'fit' with appropriate "
-                                 f"arguments before using this estimator") from None
+        check_fitted(self, "model_")
 
     def _features(self, texts):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, NotFittedError, ParameterError
+from deepmine.errors import DataError, ParameterError, check_fitted
 from deepmine.text.prepare import Tokenizer, as_texts
 from deepmine.text.topic_metrics import evaluate_topics, topic_coherence, topic_diversity
 
@@ -155,9 +155,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                                      f"got {value!r}")
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "components_"):
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call 'fit' with "
-                                 f"appropriate arguments before using this estimator")
+        check_fitted(self, "components_")
 
     def _embeddings(self, texts: list[str], embeddings) -> np.ndarray:
         if embeddings is None:

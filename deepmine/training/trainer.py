@@ -56,7 +56,8 @@ class Trainer:
                  mode: str = "min", grad_clip: float | None = None, metric: Callable | None = None,
                  metric_name: str = "metric",
                  callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
-                 description: str = "training", predict_batch_size: int = 8192):
+                 description: str = "training", predict_batch_size: int = 8192,
+                 group_by_length: Callable[[torch.Tensor], torch.Tensor] | None = None):
         self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
         self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
         self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
@@ -64,6 +65,9 @@ class Trainer:
         self.callbacks, self.verbose, self.description = list(callbacks), verbose, description
         self.device = choose_device(device)
         self.predict_batch_size = predict_batch_size
+        # rows -> their lengths (say, tokens before the padding): batches then hold rows of similar
+        # length, so a network that cuts each batch to its longest row computes little padding
+        self.group_by_length = group_by_length
 
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
@@ -95,13 +99,17 @@ class Trainer:
         if self.verbose:
             callbacks.append(ProgressBar(self.description))
         self.stop_training, self.best_epoch, history, first_loss = False, None, [], None
+        lengths = self.group_by_length(X) if self.group_by_length is not None else None
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
             for epoch in range(1, self.max_epochs + 1):
                 start = time.perf_counter()
                 module.train()
-                perm = torch.randperm(n, device=dev)[:n_used]
+                if lengths is None:
+                    perm = torch.randperm(n, device=dev)[:n_used]
+                else:
+                    perm = length_grouped_permutation(lengths, bs)[:n_used]
                 total = torch.zeros((), device=dev)
                 for s in range(0, n_used, bs):
                     idx = perm[s: s + bs]
@@ -156,7 +164,12 @@ class Trainer:
     # ------------------------------------------------------------------ inference
     def predict(self, module: nn.Module, X, batch_size: int | None = None) -> torch.Tensor:
         """The module's raw outputs for ``X``, in evaluation mode, batched to bound memory."""
-        return predict_module(module, X, self.device, batch_size or self.predict_batch_size)
+        batch_size = batch_size or self.predict_batch_size
+        if self.group_by_length is None:
+            return predict_module(module, X, self.device, batch_size)
+        order = torch.argsort(self.group_by_length(X), descending=True, stable=True)
+        out = predict_module(module, X[order], self.device, batch_size)
+        return out[torch.argsort(order)]
 
     # ------------------------------------------------------------------ learning-rate range test
     def lr_find(self, module: nn.Module, X, y, start_lr: float = 1e-7, end_lr: float = 10.0,
@@ -207,6 +220,22 @@ class Trainer:
         slopes = np.gradient(np.asarray(losses), np.log10(lrs))
         suggestion = float(lrs[int(np.argmin(slopes))])
         return LRFinderResult(frame, suggestion)
+
+
+def length_grouped_permutation(lengths: torch.Tensor, batch_size: int, megabatch: int = 50) -> torch.Tensor:
+    """A random order of the rows in which each run of ``batch_size`` rows has similar lengths.
+
+    As Hugging Face's ``group_by_length``: shuffle, cut into mega-batches of ``megabatch`` batches,
+    sort each by length, cut into batches and shuffle the batches. The one short batch (when the
+    rows do not divide evenly) goes last, where the training loop may drop a single leftover row.
+    """
+    perm = torch.randperm(len(lengths), device=lengths.device)
+    chunks = [c[torch.argsort(lengths[c], descending=True, stable=True)] for c in perm.split(batch_size * megabatch)]
+    batches = list(torch.cat(chunks).split(batch_size))
+    full = [b for b in batches if len(b) == batch_size]
+    short = [b for b in batches if len(b) != batch_size]
+    shuffled = [full[i] for i in torch.randperm(len(full)).tolist()]
+    return torch.cat(shuffled + short)
 
 
 def predict_module(module: nn.Module, X, device: torch.device | None = None, batch_size: int = 8192):

@@ -15,7 +15,7 @@ from deepmine.text.classifiers import CNNTextClassifier, RNNTextClassifier, Tran
 _SEQ = dict(embed_dim=32, max_length=64, max_epochs=4, batch_size=32, random_state=0)
 MODELS = {
     "rnn": lambda: RNNTextClassifier(cell="gru", hidden=32, lr=5e-3, **_SEQ),
-    "cnn": lambda: CNNTextClassifier(filters=32, lr=3e-3, **_SEQ),
+    "cnn": lambda: CNNTextClassifier(filters=32, lr=3e-3, **{**_SEQ, "max_epochs": 8}),
     "tfidf_logistic": lambda: TfidfClassifier(C=10.0, random_state=0),
     "tfidf_svm": lambda: TfidfClassifier("linear_svm", random_state=0),
     "naive_bayes": lambda: TfidfClassifier("naive_bayes"),
@@ -110,3 +110,23 @@ def test_empty_vocabulary_and_bad_parameters_are_explained(reviews):
         RNNTextClassifier(cell="transformer", max_epochs=1).fit(train.text[:40], train.score[:40])
     with pytest.raises(ParameterError, match="model must be one of"):
         TfidfClassifier(model="forest").fit(train.text[:40], train.score[:40])
+
+
+@pytest.mark.parametrize("source", ["ppmi", "word2vec"])
+def test_embeddings_start_from_word_vectors_learned_on_the_training_texts(source, reviews):
+    train, _ = reviews
+    texts, labels = train.text[:300], train.score[:300]
+    model = CNNTextClassifier(embeddings=source, freeze_embeddings=True, embed_dim=16, filters=8, max_epochs=1,
+                              random_state=0).fit(texts, labels)
+    emb = model.module_.embedding.weight.detach().numpy()
+    vocab = model.preprocessor_.vocabulary_
+    assert not model.module_.embedding.weight.requires_grad and np.all(emb[0] == 0)
+    # the rows of two words are as alike as the vectors the unsupervised model learned for them
+    from deepmine.text import PPMIEmbedding, Word2Vec
+
+    tokens = model.preprocessor_.tokenizer.tokenize(texts)
+    ref = (PPMIEmbedding(n_components=16, min_count=2, random_state=0) if source == "ppmi"
+           else Word2Vec(vector_size=16, min_count=2, random_state=0)).fit(tokens)
+    a, b = vocab.stoi["great"], vocab.stoi["good"]
+    cos = emb[a] @ emb[b] / np.linalg.norm(emb[a]) / np.linalg.norm(emb[b])
+    assert cos == pytest.approx(ref.similarity("great", "good"), abs=1e-4)
