@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +15,9 @@ class Callback:
 
     def on_train_begin(self, trainer: "Trainer") -> None:
         pass
+
+    def on_batch_end(self, trainer: "Trainer", step: int, steps: int) -> None:
+        """After optimiser step ``step`` (1-based) of the ``steps`` of this epoch."""
 
     def on_epoch_end(self, trainer: "Trainer", record: dict) -> None:
         pass
@@ -74,11 +78,23 @@ class ProgressBar(Callback):
                                  TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), transient=True)
         self.progress.start()
         self.task = self.progress.add_task(self.description, total=trainer.max_epochs, losses="")
+        self.losses, self.epochs_done, self.epoch_start, self.shown = "", 0, time.perf_counter(), 0.0
+
+    def on_batch_end(self, trainer, step, steps):
+        # long epochs (a transformer on CPU) show their batches too; at most twice a second
+        now = time.perf_counter()
+        if now - self.epoch_start > 5 and now - self.shown > 0.5:
+            self.shown = now
+            done = self.epochs_done + step / steps
+            self.progress.update(self.task, completed=done,
+                                 losses=f"batch {step}/{steps}" + (f"  {self.losses}" if self.losses else ""))
 
     def on_epoch_end(self, trainer, record):
-        losses = "  ".join(f"{k} {v:.4f}" for k, v in record.items()
-                           if k.startswith(("train_", "valid_")) and isinstance(v, float))
-        self.progress.update(self.task, advance=1, losses=losses)
+        self.losses = "  ".join(f"{k} {v:.4f}" for k, v in record.items()
+                                if k.startswith(("train_", "valid_")) and isinstance(v, float))
+        self.epochs_done = record["epoch"]
+        self.progress.update(self.task, completed=self.epochs_done, losses=self.losses)
+        self.epoch_start = time.perf_counter()
 
     def on_train_end(self, trainer):
         if self.progress is not None:

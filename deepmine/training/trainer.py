@@ -125,6 +125,8 @@ class Trainer:
                     total += loss.detach() * len(idx)
                     if first_loss is None:
                         first_loss = abs(loss.item())
+                    for cb in callbacks:
+                        cb.on_batch_end(self, s // bs + 1, steps)
                 train_loss = float(total) / n_used
                 # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
                 # thousand times its starting value is divergence too.
