@@ -88,8 +88,12 @@ def _set_roles(model, roles: dict[str, str]):
 
 def _score(task: Task, model, X, y) -> tuple[dict, float, np.ndarray, np.ndarray | None]:
     start = time.perf_counter()
-    pred = model.predict(X)
-    proba = model.predict_proba(X) if task.classifies and hasattr(model, "predict_proba") else None
+    if task.classifies and hasattr(model, "predict_proba"):
+        # one pass: predicting and then asking for probabilities would run a large network twice
+        proba = model.predict_proba(X)
+        pred = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
+    else:
+        pred, proba = model.predict(X), None
     seconds = time.perf_counter() - start
     if task.classifies:
         scores = classification_scores(np.asarray(y), pred, proba, getattr(model, "classes_", None))
