@@ -14,6 +14,7 @@ from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPT
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
                                  show_notice)
+from deepmine.cli.recommend import recommend
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -22,6 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 datasets_app = typer.Typer(help="List the bundled real datasets, or show one.", no_args_is_help=False)
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(text_app, name="text")
+app.command("recommend")(recommend)
 
 
 def _task_command(task: str, doc: str):

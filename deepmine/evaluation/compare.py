@@ -111,12 +111,15 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             random_state: int = 0, roles: Mapping[str, str] | None = None, time_column: str | None = None,
             group_column: str | None = None, table: str | None = None, query: str | None = None,
             label: str | None = None, options: Mapping[str, Any] | None = None, text: str | None = None,
-            split_column: str | None = None, progress: Callable[[str], None] | None = None) -> Leaderboard:
+            split_column: str | None = None, user: str | None = None, item: str | None = None,
+            item_features: str | None = None, k: int = 10,
+            progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
     ----------
-    task : "classification", "regression", "text_classification", "clustering", "anomaly" or "topics"
+    task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics" or
+        "recommendation"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -131,6 +134,10 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     split_column : a column saying "train" or "test" for each row: use that split (an official one)
         instead of drawing one; ``test_size`` is then ignored.
     text : for text tasks, the column holding the text (found by itself when only one column holds prose).
+    user, item, item_features, k : for recommendation, the user and item id columns, an optional column
+        of item tags ("Drama|Comedy") for the models that use side features, and the list length.
+        ``target`` names the rating column (leave it out for implicit feedback) and ``time_column``
+        orders each user's interactions for the leave-last-out ranking split.
     label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
         fit): true groups, or 1 for known anomalies and 0 for normal rows.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
@@ -139,6 +146,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     """
     task_obj = get_task(task)
     df = read_table(data, table=table, query=query)
+    if task_obj.input == "interactions":
+        from deepmine.evaluation.recommendation import compare_recommenders
+
+        return compare_recommenders(task_obj, df, user, item, target, time_column, item_features, models,
+                                    test_size, random_state, options, k, progress)
     if task_obj.unsupervised:
         from deepmine.evaluation.unsupervised import compare_unsupervised
 

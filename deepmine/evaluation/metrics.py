@@ -14,7 +14,8 @@ GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": Tr
                      "log_loss": False, "rmse": False, "mae": False, "r2": True,
                      "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
                      "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True,
-                     "coherence": True, "diversity": True}
+                     "coherence": True, "diversity": True, "coverage": True,
+                     **{f"{m}@{k}": True for m in ("hr", "ndcg", "precision", "recall", "map") for k in (5, 10, 20)}}
 
 
 def classification_scores(y_true, y_pred, proba=None, classes=None) -> dict[str, float]:

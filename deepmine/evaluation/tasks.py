@@ -32,7 +32,8 @@ class Task:
     unsupervised: bool = False
     # what the target is ("classification": labels, "regression": numbers; unsupervised tasks have none)
     target_kind: str | None = None
-    # "table": features are the table's columns; "text": one text column is the input
+    # "table": features are the table's columns; "text": one text column is the input;
+    # "interactions": (user, item[, rating][, time]) rows
     input: str = "table"
 
     @property
@@ -127,6 +128,7 @@ def _register_builtin() -> None:
     _register_clustering()
     _register_text_classification()
     _register_topics()
+    _register_recommendation()
 
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False, target_kind="regression"))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
@@ -225,3 +227,27 @@ def _register_topics() -> None:
                             "latent Dirichlet allocation on word counts"))
     task.register(Candidate("nmf", "traditional", lambda s: TopicModel("nmf", random_state=s),
                             "non-negative matrix factorisation of TF-IDF"))
+
+
+def _register_recommendation() -> None:
+    from deepmine import recommend
+
+    task = register_task(Task("recommendation", ("rmse", "mae", "hr@10", "ndcg@10", "precision@10", "recall@10",
+                                                 "map@10", "coverage"), "rmse", stratify=False,
+                              input="interactions"))
+    task.register(Candidate("matrix_factorization", "deep", lambda s: recommend.MatrixFactorization(random_state=s),
+                            "user and item embeddings + biases, mini-batch gradient descent (MSE or BPR)"))
+    task.register(Candidate("hybrid_mf", "deep",
+                            lambda s: recommend.HybridMF(lr=0.01, lr_schedule="onecycle", max_epochs=15,
+                                                         early_stopping=None, random_state=s),
+                            "matrix factorisation whose item vectors add their tags' (genres') vectors"))
+    task.register(Candidate("neumf", "deep", lambda s: recommend.NeuMF(random_state=s),
+                            "NeuMF (He et al. 2017): GMF and MLP towers"))
+    task.register(Candidate("popularity", "traditional", lambda s: recommend.Popularity(),
+                            "most interacted-with items; item mean rating shrunk to the global mean"))
+    task.register(Candidate("bias_baseline", "traditional", lambda s: recommend.BiasBaseline(),
+                            "global mean + regularised user and item biases"))
+    task.register(Candidate("item_knn", "traditional", lambda s: recommend.ItemKNN(),
+                            "item-item cosine neighbours (k=50)"))
+    task.register(Candidate("als", "traditional", lambda s: recommend.ALSMatrixFactorization(random_state=s),
+                            "matrix factorisation by alternating least squares"))

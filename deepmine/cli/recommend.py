@@ -1,0 +1,59 @@
+"""`deepmine recommend`: deep recommenders beside the traditional ones, and top-10 lists for every user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from deepmine.cli.common import (DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
+                                 SEED_OPTION, TABLE_OPTION, friendly, out, run_compare)
+
+
+def _recommendation_files(title: str | None, for_user: str | None):
+    def write(board, folder: Path) -> None:
+        """recommendations.csv: the best ranking model's top-k for every user (with titles when given)."""
+        frame = board.predictions[board.best].copy()
+        if title:
+            names = board.data[[board.info["item"], title]].drop_duplicates(board.info["item"])
+            frame = frame.merge(names.rename(columns={board.info["item"]: "item"}), on="item", how="left")
+        frame.to_csv(folder / "recommendations.csv", index=False)
+        if for_user is not None:
+            users = frame.user.astype(str)
+            mine = frame[users == str(for_user)]
+            if mine.empty:
+                out.print(f"user {for_user!r} is not among the users; no list to show", highlight=False)
+            for _, row in mine.iterrows():
+                name = f"  {row[title]}" if title else ""
+                out.print(f"  {row['rank']:>2}. {row['item']}{name}  ({row['score']:.3f})", highlight=False)
+    return write
+
+
+@friendly
+def recommend(data: str = DATA_OPTION,
+              user: str = typer.Option(..., "--user", help="The user id column."),
+              item: str = typer.Option(..., "--item", help="The item id column."),
+              rating: Optional[str] = typer.Option(None, "--rating", help="The rating column (omit for clicks)."),
+              time: Optional[str] = typer.Option(None, "--time", help="Orders each user's interactions."),
+              item_features: Optional[str] = typer.Option(None, "--item-features",
+                                                          help="A column of item tags, e.g. genres 'Drama|Comedy'."),
+              title: Optional[str] = typer.Option(None, "--title", help="Item names for recommendations.csv."),
+              for_user: Optional[str] = typer.Option(None, "--for-user", help="Print this user's top-k list."),
+              k: int = typer.Option(10, "-k", help="List length."), models: Optional[str] = MODELS_OPTION,
+              test_size: float = typer.Option(0.2, "--test-size", help="Ratings held out for RMSE/MAE."),
+              seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
+              query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+    """Recommend items to users from DATA: matrix factorisation, NeuMF and a hybrid beside popularity, biases,
+    item-kNN and ALS; RMSE on a random split, HR/NDCG@k on leave-last-out with full ranking."""
+    kwargs = dict(target=rating, user=user, item=item, time_column=time, item_features=item_features, k=k,
+                  models=models, test_size=test_size, random_state=seed, table=table, query=query)
+
+    def board_title(board):
+        info = board.info
+        return (f"recommendation: {data} ({info['users']} users, {info['items']} items, "
+                f"{'ratings' if info['explicit'] else 'implicit feedback'}; {info['split']}; seed {seed})")
+
+    command = {k_: v for k_, v in kwargs.items() if k_ not in ("table", "query")}
+    run_compare("recommendation", data, out_dir, force, keep_all, command, kwargs, board_title,
+                _recommendation_files(title, for_user))
