@@ -107,7 +107,8 @@ def _history(model) -> pd.DataFrame | None:
     return getattr(est, "history_", None)
 
 
-def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float = 0.25, cv: int | None = None,
+def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float | None = None,
+            cv: int | None = None,
             random_state: int = 0, roles: Mapping[str, str] | None = None, time_column: str | None = None,
             group_column: str | None = None, table: str | None = None, query: str | None = None,
             label: str | None = None, options: Mapping[str, Any] | None = None, text: str | None = None,
@@ -124,7 +125,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         or ``"dataset:NAME"``.
     target : the column to predict.
     models : names of candidates to fit (list or comma-separated string); all by default.
-    test_size : share of rows held out for scoring.
+    test_size : share of rows held out for scoring; None: 0.25, or 0.2 of the ratings for
+        recommendation (the usual 80/20 split of that field).
     cv : with an integer k, also run k-fold cross-validation on the training part and report each
         metric's mean (``cv_<metric>``) and standard deviation (``cv_<metric>_std``) beside the
         held-out scores.
@@ -145,6 +147,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     progress : called with a short message before each model is fitted.
     """
     task_obj = get_task(task)
+    if test_size is None:
+        test_size = 0.2 if task_obj.input == "interactions" else 0.25
     df = read_table(data, table=table, query=query)
     if task_obj.input == "interactions":
         from deepmine.evaluation.recommendation import compare_recommenders

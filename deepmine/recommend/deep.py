@@ -361,13 +361,16 @@ class NeuMF(_DeepRecommender):
         half = pm.shape[-1]
         h = pm @ w["tower.0.weight"][:, :half].T + qm_proj + w["tower.0.bias"]
         h = np.maximum(h, 0)
+        shape = h.shape[:-1]
+        h = h.reshape(-1, h.shape[-1])  # one 2-D matrix product per layer: far faster than a batched 3-D one
         for layer in range(1, self.n_layers_):
             # dropout layers shift the indices of the Sequential; find the layer's weights by order
             key = self._linear_keys[layer]
             h = np.maximum(h @ w[f"{key}.weight"].T + w[f"{key}.bias"], 0)
         out_w = w["output.weight"].ravel()
         factors = pu.shape[-1]
-        return (pu * qg) @ out_w[:factors] + h @ out_w[factors:] + w["output.bias"][0] + self.global_mean_
+        mlp = (h @ out_w[factors:]).reshape(shape)
+        return (pu * qg) @ out_w[:factors] + mlp + w["output.bias"][0] + self.global_mean_
 
     @property
     def _linear_keys(self) -> list[str]:
@@ -386,16 +389,30 @@ class NeuMF(_DeepRecommender):
         return out
 
     def _score(self, u: np.ndarray) -> np.ndarray:
-        w = self.weights_
+        """Every item's score for users ``u``: the GMF part as one matrix product, the MLP tower on
+        (user, item) pairs in torch (its element-wise work runs on every core), users in chunks."""
+        import torch
+
+        w = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.weights_.items()}
         half = w["mlp_user.weight"].shape[1]
-        n_items = w["gmf_item.weight"].shape[0]
-        qm_proj = w["mlp_item.weight"] @ w["tower.0.weight"][:, half:].T  # (n_items, h1), once
-        out = np.empty((len(u), n_items), dtype=np.float64)
-        step = max(1, 2_000_000 // max(n_items, 1))  # bound the (users, items, width) intermediate
-        for s in range(0, len(u), step):
-            ub = u[s: s + step]
-            out[s: s + step] = self._forward(w["gmf_user.weight"][ub][:, None, :], w["mlp_user.weight"][ub][:, None, :],
-                                             w["gmf_item.weight"][None, :, :], qm_proj[None, :, :])
+        out_w = w["output.weight"].ravel()
+        factors = w["gmf_user.weight"].shape[1]
+        layers = [(w[f"{k}.weight"], w[f"{k}.bias"]) for k in self._linear_keys[1: self.n_layers_]]
+        with torch.inference_mode():
+            qm_proj = w["mlp_item.weight"] @ w["tower.0.weight"][:, half:].T + w["tower.0.bias"]  # (n_items, h1)
+            qg = w["gmf_item.weight"]
+            n_items = qg.shape[0]
+            out = np.empty((len(u), n_items), dtype=np.float64)
+            step = max(1, 262_144 // max(n_items, 1))
+            for s in range(0, len(u), step):
+                ub = torch.from_numpy(np.asarray(u[s: s + step]))
+                gmf = (w["gmf_user.weight"][ub] * out_w[:factors]) @ qg.T  # (users, items)
+                pm_proj = w["mlp_user.weight"][ub] @ w["tower.0.weight"][:, :half].T
+                h = torch.relu(pm_proj[:, None, :] + qm_proj[None, :, :]).reshape(-1, qm_proj.shape[1])
+                for weight, bias in layers:
+                    h = torch.relu(torch.addmm(bias, h, weight.T))
+                mlp = (h @ out_w[factors:]).reshape(len(ub), n_items)
+                out[s: s + step] = (gmf + mlp + w["output.bias"][0]).numpy() + self.global_mean_
         return out
 
     def _item_vectors(self) -> np.ndarray:
