@@ -80,6 +80,18 @@ def require(module: str, extra: str):
         ) from exc
 
 
+def check_positive_int(name: str, value, allow_none: bool = False):
+    """``value`` as an int if it is a whole number of at least 1 (or None when ``allow_none``); else a ParameterError."""
+    import numbers
+
+    if allow_none and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        extra = " or None" if allow_none else ""
+        raise ParameterError(f"{name} must be a positive whole number{extra}, got {value!r}")
+    return int(value)
+
+
 def check_fitted(estimator, attribute: str) -> None:
     """Raise :class:`NotFittedError` (with scikit-learn's wording) unless ``estimator`` has ``attribute``."""
     if not hasattr(estimator, attribute):

@@ -118,8 +118,8 @@ def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -
 
 
 def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
-         compare_kwargs: dict, title, extra=None) -> Path:
-    """Compare the candidates of ``task``, print the leaderboard and write the run folder."""
+                compare_kwargs: dict, title, extra=None):
+    """Compare the candidates of ``task``, print the leaderboard, write the run folder; return the Leaderboard."""
     from deepmine.evaluation import compare
 
     out_dir = run_folder(out_dir, task, force)
@@ -128,13 +128,13 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     print_board(board, title(board) if callable(title) else title)
     write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
     out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
-    return out_dir
+    return board
 
 
 def run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
-              force: bool, title: str | None = None) -> Path:
+              force: bool, title: str | None = None):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
                   query=query)

@@ -11,23 +11,13 @@ from deepmine.cli.common import (DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_
                                  SEED_OPTION, TABLE_OPTION, friendly, out, run_compare)
 
 
-def _recommendation_files(title: str | None, for_user: str | None):
-    def write(board, folder: Path) -> None:
-        """recommendations.csv: the best ranking model's top-k for every user (with titles when given)."""
-        frame = board.predictions[board.best].copy()
-        if title:
-            names = board.data[[board.info["item"], title]].drop_duplicates(board.info["item"])
-            frame = frame.merge(names.rename(columns={board.info["item"]: "item"}), on="item", how="left")
-        frame.to_csv(folder / "recommendations.csv", index=False)
-        if for_user is not None:
-            users = frame.user.astype(str)
-            mine = frame[users == str(for_user)]
-            if mine.empty:
-                out.print(f"user {for_user!r} is not among the users; no list to show", highlight=False)
-            for _, row in mine.iterrows():
-                name = f"  {row[title]}" if title else ""
-                out.print(f"  {row['rank']:>2}. {row['item']}{name}  ({row['score']:.3f})", highlight=False)
-    return write
+def _recommendation_list(board, title: str | None):
+    """The best ranking model's top-k for every user (with item names when a title column is given)."""
+    frame = board.predictions[board.best].copy()
+    if title:
+        names = board.data[[board.info["item"], title]].drop_duplicates(board.info["item"])
+        frame = frame.merge(names.rename(columns={board.info["item"]: "item"}), on="item", how="left")
+    return frame
 
 
 @friendly
@@ -55,5 +45,15 @@ def recommend(data: str = DATA_OPTION,
                 f"{'ratings' if info['explicit'] else 'implicit feedback'}; {info['split']}; seed {seed})")
 
     command = {k_: v for k_, v in kwargs.items() if k_ not in ("table", "query")}
-    run_compare("recommendation", data, out_dir, force, keep_all, command, kwargs, board_title,
-                _recommendation_files(title, for_user))
+    def write(board, folder: Path) -> None:
+        _recommendation_list(board, title).to_csv(folder / "recommendations.csv", index=False)
+
+    board = run_compare("recommendation", data, out_dir, force, keep_all, command, kwargs, board_title, write)
+    if for_user is not None:
+        frame = _recommendation_list(board, title)
+        mine = frame[frame.user.astype(str) == str(for_user)]
+        if mine.empty:
+            out.print(f"user {for_user!r} is not among the users; no list to show", highlight=False)
+        for _, row in mine.iterrows():
+            name = f"  {row[title]}" if title else ""
+            out.print(f"  {row['rank']:>2}. {row['item']}{name}  ({row['score']:.3f})", highlight=False)

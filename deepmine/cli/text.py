@@ -62,17 +62,13 @@ def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
     kwargs = dict(text=text, label=label, models=models, random_state=seed, table=table, query=query,
                   options={"n_topics": k})
     title = f"topics: {data} (k={k}, seed {seed}; coherence = mean NPMI of each topic's top 10 words over the texts)"
-    folder = run_compare("topics", data, out_dir, force, keep_all,
-                         {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title, _topic_files)
+    board = run_compare("topics", data, out_dir, force, keep_all,
+                        {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title, _topic_files)
     # the best model's topics on screen too, not only in topics.csv
-    import pandas as pd
-
     from deepmine.cli.common import out
 
-    frame = pd.read_csv(folder / "topics.csv")
-    best = frame[frame.model == frame.model.iloc[0]] if len(frame) else frame
-    out.print(f"topics of {best.model.iloc[0] if len(best) else '-'}:", highlight=False)
-    for _, row in best.iterrows():
+    out.print(f"topics of {board.best}:", highlight=False)
+    for _, row in board.best_model.topic_table().iterrows():
         out.print(f"  topic {row['topic']:>2} ({row['size']} texts): {row['words']}", highlight=False)
 
 

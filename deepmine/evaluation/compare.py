@@ -73,6 +73,14 @@ def feature_columns(X: pd.DataFrame, roles, drop=()) -> tuple[dict, list, dict]:
     return resolved, keep, {c: resolved[c] for c in keep}
 
 
+def input_columns(task: Task, X: pd.DataFrame, roles, text: str | None, drop=()) -> tuple[dict, list, dict]:
+    """What the models of ``task`` read: the one text column for text tasks, else :func:`feature_columns`."""
+    if task.input == "text":
+        column = text_column_of(X.drop(columns=list(drop)), text)
+        return {column: "text"}, [column], {column: "text"}
+    return feature_columns(X, roles, drop)
+
+
 def set_matching_params(model, values: Mapping[str, Any]):
     """Set each value on every parameter of ``model`` (or its pipeline steps) with that name."""
     params = model.get_params()
@@ -171,11 +179,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     for c in split_cols:
         if c not in X.columns:
             raise ColumnError(f"split column '{c}' is not in the data; the columns are: {', '.join(map(str, X.columns))}")
-    if task_obj.input == "text":
-        column = text_column_of(X.drop(columns=split_cols), text)
-        resolved, keep, kept_roles = {column: "text"}, [column], {column: "text"}
-    else:
-        resolved, keep, kept_roles = feature_columns(X, roles, split_cols)
+    resolved, keep, kept_roles = input_columns(task_obj, X, roles, text, split_cols)
 
     if split_column:
         train, test = given_split(X[split_column])

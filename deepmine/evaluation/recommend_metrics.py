@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from deepmine.errors import DataError, ParameterError
+from deepmine.errors import DataError, ParameterError, check_positive_int
 from deepmine.recommend.data import Interactions
 
 
@@ -127,12 +127,10 @@ def ranking_scores(model, train: Interactions, test: Interactions, k: int = 10, 
         ``ndcg@k``, ``precision@k``, ``recall@k``, ``map@k``, ``coverage`` (share of the catalogue in
         anyone's top k) and ``n_users`` evaluated.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ParameterError(f"k must be a positive whole number of items, got {k!r}")
+    check_positive_int("k", k)
     if protocol not in ("full", "sampled"):
         raise ParameterError(f"protocol must be 'full' or 'sampled', got {protocol!r}")
-    if isinstance(n_negatives, bool) or not isinstance(n_negatives, (int, np.integer)) or n_negatives < 1:
-        raise ParameterError(f"n_negatives must be a positive whole number, got {n_negatives!r}")
+    check_positive_int("n_negatives", n_negatives)
     _check_same_index(model, train, test)
     if len(test) == 0:
         raise DataError("the test interactions are empty; hold some out with leave_last_out or random_split")

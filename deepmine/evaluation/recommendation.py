@@ -13,6 +13,7 @@ import pandas as pd
 from deepmine.errors import ColumnError, DataWarning, DeepmineError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task
+from deepmine.evaluation.unsupervised import _histories
 
 
 def item_feature_frame(df: pd.DataFrame, item: str, column: str, sep: str = "|") -> pd.DataFrame:
@@ -103,15 +104,6 @@ def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rat
             "split": f"random {test_size:.0%} for ratings; leave-last-out for ranking" if data.explicit
             else "leave-last-out", "train_rows": int(len(rank_train)), "test_rows": int(len(rank_test))}
     return Leaderboard(task.name, primary, frame, fitted, _histories(fitted), info, None, predictions, data=df)
-
-
-def _histories(fitted) -> dict:
-    out = {}
-    for name, model in fitted.items():
-        history = getattr(model, "history_", None)
-        if isinstance(history, pd.DataFrame):
-            out[name] = history
-    return out
 
 
 __all__ = ["compare_recommenders", "item_feature_frame"]

@@ -70,16 +70,10 @@ def compare_unsupervised(task: Task, df: pd.DataFrame, label: str | None, models
                          random_state: int, roles, options: Mapping[str, Any] | None,
                          progress: Callable[[str], None] | None, text: str | None = None) -> Leaderboard:
     """Fit every candidate of a clustering, topics or anomaly task and score them on the same rows."""
-    from deepmine.evaluation.compare import _set_roles, feature_columns, set_matching_params
+    from deepmine.evaluation.compare import _set_roles, input_columns, set_matching_params
 
     X, y = _label_column(df, label)
-    if task.input == "text":
-        from deepmine.text.prepare import text_column_of
-
-        column = text_column_of(X, text)
-        resolved, keep, kept_roles = {column: "text"}, [column], {column: "text"}
-    else:
-        resolved, keep, kept_roles = feature_columns(X, roles)
+    resolved, keep, kept_roles = input_columns(task, X, roles, text)
     X = X[keep]
     info = {"rows": int(len(X)), "label": label, "features": keep, "roles": kept_roles,
             "skipped_columns": {c: r for c, r in resolved.items() if c not in keep},

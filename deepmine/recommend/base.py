@@ -22,14 +22,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from deepmine.errors import DataError, ParameterError, check_fitted
+from deepmine.errors import DataError, check_fitted, check_positive_int
 from deepmine.recommend.data import Interactions
 
 
 def _check_k(k, n_items: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ParameterError(f"k must be a positive whole number of items, got {k!r}")
-    return int(min(k, n_items))  # documented: k above the catalogue returns the whole catalogue
+    return min(check_positive_int("k", k), n_items)  # documented: k above the catalogue returns the whole catalogue
 
 
 class BaseRecommender(BaseEstimator):
@@ -108,14 +106,16 @@ class BaseRecommender(BaseEstimator):
         for start in range(0, len(u), batch_size):
             ub, idb = u[start: start + batch_size], ids[start: start + batch_size]
             known = ub >= 0
-            scores = np.tile(self.item_popularity_, (len(ub), 1))
-            if known.any():
-                scores[known] = self._score(ub[known])
-                if exclude_seen:
-                    seen = self._seen[ub[known]]
-                    block = scores[known]
-                    block[seen.nonzero()] = -np.inf
-                    scores[known] = block
+            if known.all():  # the usual case: score the batch in place, no popularity rows to fill
+                scores = self._score(ub)
+            else:
+                scores = np.empty((len(ub), self.data_.n_items))
+                scores[~known] = self.item_popularity_
+                if known.any():
+                    scores[known] = self._score(ub[known])
+            if exclude_seen and known.any():
+                rows, cols = self._seen[ub[known]].nonzero()
+                scores[np.flatnonzero(known)[rows], cols] = -np.inf
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
             order = np.take_along_axis(scores, top, 1).argsort(axis=1, kind="stable")[:, ::-1]
             top = np.take_along_axis(top, order, 1)

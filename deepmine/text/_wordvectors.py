@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from deepmine.errors import DataError, ParameterError, UnknownWordError, check_fitted
+from deepmine.errors import DataError, ParameterError, UnknownWordError, check_fitted, check_positive_int
 from deepmine.text.prepare import Tokenizer, as_texts
 
 WEIGHTINGS = ("mean", "tfidf")
@@ -161,8 +161,7 @@ class WordVectorsMixin:
 
     def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
         """The ``topn`` words whose vectors have the highest cosine with that of ``word``, best first."""
-        if not isinstance(topn, (int, np.integer)) or isinstance(topn, bool) or topn < 1:
-            raise ParameterError(f"topn must be a positive whole number, got {topn!r}")
+        check_positive_int("topn", topn)
         i = self._id(word)
         units = self._unit_vectors()
         scores = units @ units[i]

@@ -20,20 +20,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import svd_flip
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, DataWarning, ParameterError
+from deepmine.errors import DataError, DataWarning, ParameterError, check_positive_int
 from deepmine.text._wordvectors import WordVectorsMixin
 from deepmine.text.prepare import Vocabulary
 
 # up to this many words the SVD is computed exactly (LAPACK); above, with ARPACK's truncated solver
 _DENSE_SVD_MAX_WORDS = 2000
-
-
-def _positive_int(name: str, value, allow_none: bool = False) -> None:
-    if allow_none and value is None:
-        return
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        extra = " or None" if allow_none else ""
-        raise ParameterError(f"{name} must be a positive whole number{extra}, got {value!r}")
 
 
 def cooccurrence(docs: list[list[int]], n_words: int, window: int | None) -> sp.csr_matrix:
@@ -152,10 +144,10 @@ class PPMIEmbedding(WordVectorsMixin, TransformerMixin, BaseEstimator):
         store_params(self, locals())
 
     def _check_params(self) -> None:
-        _positive_int("n_components", self.n_components)
-        _positive_int("window", self.window, allow_none=True)
-        _positive_int("min_count", self.min_count)
-        _positive_int("max_size", self.max_size, allow_none=True)
+        check_positive_int("n_components", self.n_components)
+        check_positive_int("window", self.window, allow_none=True)
+        check_positive_int("min_count", self.min_count)
+        check_positive_int("max_size", self.max_size, allow_none=True)
         if not isinstance(self.shift, (int, float, np.number)) or not self.shift > 0:
             raise ParameterError(f"shift must be a positive number (1 for plain PPMI), got {self.shift!r}")
         if not isinstance(self.alpha, (int, float, np.number)) or not 0 < self.alpha <= 1:
@@ -223,7 +215,7 @@ class PPMIEmbedding(WordVectorsMixin, TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         rank = self.n_components_ if rank is None else rank
-        _positive_int("rank", rank)
+        check_positive_int("rank", rank)
         if rank > self.n_components_:
             raise ParameterError(f"rank must be at most n_components_={self.n_components_}, got {rank}; refit with a "
                                  f"larger n_components")

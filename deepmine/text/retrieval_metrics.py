@@ -11,12 +11,11 @@ All use binary relevance (a text is relevant to a query or not) and are averaged
 
 from __future__ import annotations
 
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
 
-from deepmine.errors import DataError, ParameterError
+from deepmine.errors import DataError, check_positive_int
 
 
 def ranking_scores(ranked_ids, relevant, k: int = 10) -> pd.DataFrame:
@@ -25,8 +24,7 @@ def ranking_scores(ranked_ids, relevant, k: int = 10) -> pd.DataFrame:
     ``ranked_ids``: for each query the result ids, best first (only the first ``k`` count);
     ``relevant``: for each query the collection of relevant ids (at least one).
     """
-    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-        raise ParameterError(f"k must be a positive whole number, got {k!r}")
+    check_positive_int("k", k)
     ranked_ids, relevant = list(ranked_ids), list(relevant)
     if len(ranked_ids) != len(relevant):
         raise DataError(f"there are {len(ranked_ids)} rankings but {len(relevant)} sets of relevant ids; "

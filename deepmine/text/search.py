@@ -13,14 +13,14 @@ re-exported here.
 from __future__ import annotations
 
 import json
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, ModelFormatError, NotFittedError, OutputExistsError, ParameterError, require
+from deepmine.errors import DataError, ModelFormatError, NotFittedError, OutputExistsError, ParameterError, check_positive_int, require
 from deepmine.persist.atomic import atomic_folder
 from deepmine.text.prepare import Tokenizer, as_texts
 from deepmine.text.retrieval_metrics import retrieval_scores
@@ -39,9 +39,7 @@ def _check_query(query) -> str:
 
 
 def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-        raise ParameterError(f"k must be a positive whole number, got {k!r}")
-    return int(k)
+    return check_positive_int("k", k)
 
 
 def _json_default(value):
@@ -105,8 +103,7 @@ class SearchIndex:
                 raise ParameterError(f"{name} must be a number of at least {low}, got {value!r}")
         if self.b > 1:
             raise ParameterError(f"b must be between 0 and 1, got {self.b!r}")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, Integral) or self.batch_size < 1:
-            raise ParameterError(f"batch_size must be a positive whole number, got {self.batch_size!r}")
+        check_positive_int("batch_size", self.batch_size)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "ids_"):

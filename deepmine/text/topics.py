@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, ParameterError, check_fitted
+from deepmine.errors import DataError, ParameterError, check_fitted, check_positive_int
 from deepmine.text.prepare import Tokenizer, as_texts
 from deepmine.text.topic_metrics import evaluate_topics, topic_coherence, topic_diversity
 
@@ -144,9 +144,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
                 raise ParameterError(f"{name} must be a whole number of at least {low}, got {value!r}")
-        if self.max_iter is not None and (isinstance(self.max_iter, bool) or not isinstance(self.max_iter, Integral)
-                                          or self.max_iter < 1):
-            raise ParameterError(f"max_iter must be a positive whole number or None, got {self.max_iter!r}")
+        check_positive_int("max_iter", self.max_iter, allow_none=True)
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Real) or value < 0 or (

@@ -14,9 +14,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, ParameterError, require
+from deepmine.errors import DataError, ParameterError, check_positive_int, require
 from deepmine.text._wordvectors import WordVectorsMixin
-from deepmine.text.ppmi import _positive_int
+
 
 ARCHITECTURES = ("cbow", "skipgram")
 # gensim cuts longer sentences at this many tokens; longer documents are fed in pieces of this size
@@ -93,8 +93,8 @@ class Word2Vec(WordVectorsMixin, TransformerMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         for name in ("vector_size", "window", "min_count", "negative", "epochs", "workers"):
-            _positive_int(name, getattr(self, name))
-        _positive_int("max_size", self.max_size, allow_none=True)
+            check_positive_int(name, getattr(self, name))
+        check_positive_int("max_size", self.max_size, allow_none=True)
         if self.architecture not in ARCHITECTURES:
             raise ParameterError(f"architecture must be 'cbow' or 'skipgram', got {self.architecture!r}")
         if not isinstance(self.sample, (int, float, np.number)) or not 0 <= self.sample < 1:

@@ -65,7 +65,7 @@ def test_text_topics_embed_and_search(tmp_path):
     (["text", "embed", "dataset:lee", "--method", "glove"], "--method takes ppmi or word2vec"),
     (["text", "embed", "dataset:titles", "--min-count", "50"], "vocabulary is empty"),
     (["text", "search", "dataset:titles", "--query", "   "], "query is empty"),
-    (["text", "topics", "dataset:titles", "--k", "20"], "20"),
+    (["text", "topics", "dataset:titles", "--k", "20"], "n_topics=20 is more than the 9 texts"),
 ])
 def test_text_errors_are_one_line(tmp_path, args, message):
     result = _run(*args, "--out", tmp_path / "out") if args[1] != "search" else _run(*args)
