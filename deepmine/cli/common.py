@@ -64,11 +64,11 @@ def print_board(board, title: str) -> None:
     for col in frame.columns:
         table.add_column(col, justify="left" if col in ("model", "kind") else "right")
     best = {}
-    from deepmine.evaluation.metrics import GREATER_IS_BETTER
+    from deepmine.evaluation.metrics import greater_is_better
 
     for m in board.frame.columns:
-        if m in GREATER_IS_BETTER and frame[m].notna().any():
-            best[m] = frame[m].max() if GREATER_IS_BETTER[m] else frame[m].min()
+        if greater_is_better(m) is not None and frame[m].notna().any():
+            best[m] = frame[m].max() if greater_is_better(m) else frame[m].min()
     for _, row in frame.iterrows():
         cells = []
         for col in frame.columns:

@@ -28,6 +28,9 @@ def recommend(data: str = DATA_OPTION,
               time: Optional[str] = typer.Option(None, "--time", help="Orders each user's interactions."),
               item_features: Optional[str] = typer.Option(None, "--item-features",
                                                           help="A column of item tags, e.g. genres 'Drama|Comedy'."),
+              user_features: Optional[str] = typer.Option(None, "--user-features",
+                                                          help="A column of user features (a category, tags or "
+                                                               "a number)."),
               title: Optional[str] = typer.Option(None, "--title", help="Item names for recommendations.csv."),
               for_user: Optional[str] = typer.Option(None, "--for-user", help="Print this user's top-k list."),
               k: int = typer.Option(10, "-k", help="List length."), models: Optional[str] = MODELS_OPTION,
@@ -36,7 +39,8 @@ def recommend(data: str = DATA_OPTION,
               query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
     """Recommend items to users from DATA: matrix factorisation, NeuMF and a hybrid beside popularity, biases,
     item-kNN and ALS; RMSE on a random split, HR/NDCG@k on leave-last-out with full ranking."""
-    kwargs = dict(target=rating, user=user, item=item, time_column=time, item_features=item_features, k=k,
+    kwargs = dict(target=rating, user=user, item=item, time_column=time, item_features=item_features,
+                  user_features=user_features, k=k,
                   models=models, test_size=test_size, random_state=seed, table=table, query=query)
 
     def board_title(board):

@@ -121,7 +121,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             group_column: str | None = None, table: str | None = None, query: str | None = None,
             label: str | None = None, options: Mapping[str, Any] | None = None, text: str | None = None,
             split_column: str | None = None, user: str | None = None, item: str | None = None,
-            item_features: str | None = None, k: int = 10,
+            item_features: str | None = None, user_features: str | None = None, k: int = 10,
             progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
@@ -144,8 +144,10 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     split_column : a column saying "train" or "test" for each row: use that split (an official one)
         instead of drawing one; ``test_size`` is then ignored.
     text : for text tasks, the column holding the text (found by itself when only one column holds prose).
-    user, item, item_features, k : for recommendation, the user and item id columns, an optional column
-        of item tags ("Drama|Comedy") for the models that use side features, and the list length.
+    user, item, item_features, user_features, k : for recommendation, the user and item id columns,
+        optional columns of item and user side features for the models that use them (tags such as
+        "Drama|Comedy", a category, or a number; see :mod:`deepmine.recommend.features`), and the
+        list length.
         ``target`` names the rating column (leave it out for implicit feedback) and ``time_column``
         orders each user's interactions for the leave-last-out ranking split.
     label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
@@ -161,8 +163,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     if task_obj.input == "interactions":
         from deepmine.evaluation.recommendation import compare_recommenders
 
-        return compare_recommenders(task_obj, df, user, item, target, time_column, item_features, models,
-                                    test_size, random_state, options, k, progress)
+        return compare_recommenders(task_obj, df, user, item, target, time_column, item_features,
+                                    user_features, models, test_size, random_state, options, k, progress)
     if task_obj.unsupervised:
         from deepmine.evaluation.unsupervised import compare_unsupervised
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from deepmine.evaluation.metrics import GREATER_IS_BETTER
+from deepmine.evaluation.metrics import greater_is_better
 from deepmine.persist.atomic import atomic_write_text
 
 
@@ -60,7 +60,7 @@ class Leaderboard:
             return "only one kind of model was compared"
         d, t = deep.iloc[0], trad.iloc[0]
         m = self.primary
-        sign = 1 if GREATER_IS_BETTER[m] else -1
+        sign = 1 if greater_is_better(m) else -1
         diff = sign * (d[m] - t[m])
         who = "deep learning wins" if diff > 0 else ("a tie" if diff == 0 else "the traditional method wins")
         return (f"{who}: best deep model {d['model']} {m}={d[m]:.4f} ({d['fit_s']:.1f}s to fit) vs best "
@@ -88,7 +88,7 @@ class Leaderboard:
 
 
 def sort_frame(frame: pd.DataFrame, primary: str) -> pd.DataFrame:
-    ascending = not GREATER_IS_BETTER[primary]
+    ascending = not greater_is_better(primary)
     return frame.sort_values(primary, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
 
 

@@ -15,7 +15,13 @@ GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": Tr
                      "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
                      "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True,
                      "coherence": True, "diversity": True, "coverage": True,
-                     **{f"{m}@{k}": True for m in ("hr", "ndcg", "precision", "recall", "map") for k in (5, 10, 20)}}
+                     **{m: True for m in ("hr", "ndcg", "precision", "recall", "map")}}
+
+
+def greater_is_better(metric: str) -> bool | None:
+    """Whether a larger ``metric`` is better (None for a column that is not a known metric).
+    Top-k metrics such as ``hr@10`` or ``ndcg@50`` are looked up by their name before the "@"."""
+    return GREATER_IS_BETTER.get(str(metric).split("@", 1)[0])
 
 
 def classification_scores(y_true, y_pred, proba=None, classes=None) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import replace
 import warnings
@@ -14,25 +13,21 @@ from deepmine.errors import ColumnError, DataWarning, DeepmineError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task
 from deepmine.evaluation.unsupervised import _histories
+from deepmine.recommend.features import side_feature_table
 
 
-def item_feature_frame(df: pd.DataFrame, item: str, column: str, sep: str = "|") -> pd.DataFrame:
-    """A multi-hot table indexed by item id from a column of tags such as "Animation|Children"."""
-    if column not in df.columns:
-        raise ColumnError(f"item feature column {column!r} is not in the data; the columns are: "
-                          f"{', '.join(map(str, df.columns))}")
-    tags = df[[item, column]].dropna(subset=[column]).drop_duplicates(item).set_index(item)[column].astype(str)
-    return tags.str.get_dummies(sep=sep)
-
-
-def _fit(model, data, features):
-    if features is not None and "item_features" in inspect.signature(model.fit).parameters:
-        return model.fit(data, item_features=features)
+def _fit(model, data, features: dict):
+    """Fit on ``data`` (Interactions); a model with side features gets the tables compare built."""
+    if getattr(model, "uses_side_features", False):
+        # the tables replace the column names the parameters hold (the Interactions have no columns)
+        model.set_params(item_features=None, user_features=None)
+        return model.fit(data, **features)
     return model.fit(data)
 
 
 def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rating: str | None,
-                         time_column: str | None, item_features: str | None, models, test_size: float,
+                         time_column: str | None, item_features: str | None, user_features: str | None,
+                         models, test_size: float,
                          random_state: int, options: Mapping[str, Any] | None, k: int,
                          progress: Callable[[str], None] | None) -> Leaderboard:
     """Fit every recommender twice on the same interactions and score both ways.
@@ -43,7 +38,8 @@ def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rat
     what), every other catalogue item the user has not seen ranked (the full protocol), HR, NDCG,
     precision, recall and MAP at ``k`` plus catalogue coverage. ``fit_s`` is the rating fit's
     seconds where there is one. The fitted models kept are the ranking ones. A model that
-    needs item side features is skipped, with a notice, when ``item_features`` is not given.
+    needs side features is skipped, with a notice, when neither ``item_features`` nor ``user_features``
+    is given; the others ignore them.
     """
     from deepmine.evaluation.compare import set_matching_params
     from deepmine.evaluation.recommend_metrics import leave_last_out, random_split, ranking_scores, rating_scores
@@ -53,15 +49,17 @@ def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rat
         raise ColumnError("recommendation needs the user and item columns; pass user=COLUMN and item=COLUMN "
                           "(--user, --item)")
     data = Interactions.from_frame(df, user, item, rating, time_column)
-    features = item_feature_frame(df, item, item_features) if item_features else None
+    features = {f"{what}_features": side_feature_table(df, id_col, column, what=what)
+                for what, id_col, column in (("item", item, item_features), ("user", user, user_features))
+                if column is not None}
     rate_train, rate_test = random_split(data, test_size, random_state) if data.explicit else (None, None)
     rank_train, rank_test = leave_last_out(data, random_state)
     rows, fitted, predictions = [], {}, {}
     for cand in task.select(models):
         model = set_matching_params(cand.factory(random_state), dict(options or {}))
-        if "item_features" in model.get_params() and features is None:
-            warnings.warn(f"{cand.name} skipped: it needs item side features; pass item_features=COLUMN "
-                          f"(--item-features genres)", DataWarning, stacklevel=3)
+        if getattr(model, "uses_side_features", False) and not features:
+            warnings.warn(f"{cand.name} skipped: it needs side features; pass item_features=COLUMN "
+                          f"(--item-features genres) or user_features=COLUMN", DataWarning, stacklevel=3)
             continue
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {len(data)} interactions")
@@ -100,10 +98,11 @@ def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rat
     frame = frame[["model", "kind", *metric_cols, "fit_s", "top_k_all_users_s"]]
     info = {"rows": int(len(df)), "users": data.n_users, "items": data.n_items, "explicit": data.explicit,
             "user": user, "item": item, "rating": rating, "time": time_column, "item_features": item_features,
+            "user_features": user_features,
             "k": k, "test_size": test_size, "random_state": random_state, "options": dict(options or {}),
             "split": f"random {test_size:.0%} for ratings; leave-last-out for ranking" if data.explicit
             else "leave-last-out", "train_rows": int(len(rank_train)), "test_rows": int(len(rank_test))}
     return Leaderboard(task.name, primary, frame, fitted, _histories(fitted), info, None, predictions, data=df)
 
 
-__all__ = ["compare_recommenders", "item_feature_frame"]
+__all__ = ["compare_recommenders"]

@@ -70,10 +70,12 @@ class PairScorer(nn.Module):
 
 class MatrixFactorizationNet(PairScorer):
     """mu + b_u + b_i + p_u . q_i; with ``item_features`` (n_items, f) the item's vector and bias gain
-    a linear map of its features: q_i + W^T f_i and b_i + w^T f_i (a hybrid model)."""
+    a linear map of its features, q_i + W^T f_i and b_i + w^T f_i, and likewise with ``user_features``
+    (n_users, g) for the user's (a hybrid model)."""
 
     def __init__(self, n_users: int, n_items: int, factors: int = 64, global_mean: float = 0.0,
-                 item_features: torch.Tensor | None = None, init_std: float = 0.05, **kwargs):
+                 item_features: torch.Tensor | None = None, user_features: torch.Tensor | None = None,
+                 init_std: float = 0.05, **kwargs):
         super().__init__(n_users, n_items, **kwargs)
         self.user_factors = nn.Embedding(n_users, factors)
         self.item_factors = nn.Embedding(n_items, factors)
@@ -84,14 +86,18 @@ class MatrixFactorizationNet(PairScorer):
         for emb in (self.user_bias, self.item_bias):
             nn.init.zeros_(emb.weight)
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
-        if item_features is not None:
-            self.register_buffer("item_features", item_features.float(), persistent=False)
-            self.feature_factors = nn.Linear(item_features.shape[1], factors, bias=False)
-            self.feature_bias = nn.Linear(item_features.shape[1], 1, bias=False)
-            nn.init.normal_(self.feature_factors.weight, std=init_std)
-            nn.init.zeros_(self.feature_bias.weight)
-        else:
-            self.item_features = None
+        for side, features in (("item", item_features), ("user", user_features)):
+            prefix = "" if side == "item" else "user_"  # item maps keep their first names (feature_factors)
+            if features is None:
+                setattr(self, f"{side}_features", None)
+                continue
+            self.register_buffer(f"{side}_features", features.float(), persistent=False)
+            factor_map = nn.Linear(features.shape[1], factors, bias=False)
+            bias_map = nn.Linear(features.shape[1], 1, bias=False)
+            nn.init.normal_(factor_map.weight, std=init_std)
+            nn.init.zeros_(bias_map.weight)
+            setattr(self, f"{prefix}feature_factors", factor_map)
+            setattr(self, f"{prefix}feature_bias", bias_map)
 
     def item_vectors(self, i: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         q, b = self.item_factors(i), self.item_bias(i).squeeze(-1)
@@ -101,8 +107,16 @@ class MatrixFactorizationNet(PairScorer):
             b = b + self.feature_bias(f).squeeze(-1)
         return q, b
 
+    def user_vectors(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        p, b = self.user_factors(u), self.user_bias(u).squeeze(-1)
+        if self.user_features is not None:
+            g = self.user_features[u]
+            p = p + self.user_feature_factors(g)
+            b = b + self.user_feature_bias(g).squeeze(-1)
+        return p, b
+
     def score(self, u, i):
-        p, bu = self.user_factors(u), self.user_bias(u).squeeze(-1)
+        p, bu = self.user_vectors(u)
         q, bi = self.item_vectors(i)
         out = self.global_mean + bu + bi + (p * q).sum(-1)
         sq = (p * p).sum(-1) + (q * q).sum(-1) + bu * bu + bi * bi

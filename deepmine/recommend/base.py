@@ -33,6 +33,9 @@ def _check_k(k, n_items: int) -> int:
 class BaseRecommender(BaseEstimator):
     """The surface every deepmine recommender shares (see the module docstring for what a subclass writes)."""
 
+    #: True for models that learn from user or item side features (``fit(..., item_features=...)``)
+    uses_side_features = False
+
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, *, user: str = "user", item: str = "item", rating: str | None = None,
             time: str | None = None):

@@ -14,19 +14,14 @@ import pandas as pd
 import torch
 
 from deepmine.base import store_params
-from deepmine.errors import ColumnError, DataError, ParameterError
+from deepmine.errors import DataError, ParameterError, check_positive_int
 from deepmine.recommend.base import BaseRecommender
 from deepmine.recommend.data import Interactions
+from deepmine.recommend.features import align_side_features, side_feature_table
 from deepmine.training import Trainer, resolve_seed, seeded
 from deepmine.training.device import choose_device
 
 _LOSSES = ("auto", "mse", "bpr", "bce")
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
 
 
 def _sample_negatives(rng: np.random.RandomState, u: np.ndarray, n_items: int, k: int,
@@ -60,8 +55,8 @@ class _DeepRecommender(BaseRecommender):
         return self.loss
 
     def _check_params(self) -> None:
-        _positive_int("batch_size", self.batch_size)
-        _positive_int("max_epochs", self.max_epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("max_epochs", self.max_epochs)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ParameterError(f"lr must be a positive number, got {self.lr!r}")
         if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
@@ -191,7 +186,7 @@ class MatrixFactorization(_DeepRecommender):
     def _build_module(self, data, n_negatives, positives):
         from deepmine.nn.recommend import MatrixFactorizationNet
 
-        return MatrixFactorizationNet(data.n_users, data.n_items, _positive_int("factors", self.factors),
+        return MatrixFactorizationNet(data.n_users, data.n_items, check_positive_int("factors", self.factors),
                                       global_mean=self.global_mean_, n_negatives=n_negatives,
                                       penalty=float(self.weight_decay), positives=positives,
                                       **self._module_kwargs(data))
@@ -200,8 +195,9 @@ class MatrixFactorization(_DeepRecommender):
         with torch.no_grad():
             all_items = torch.arange(module.n_items)
             q, b = module.item_vectors(all_items)  # a hybrid's feature terms are folded in here
-            self.user_factors_ = _numpy(module.user_factors.weight)
-            self.user_bias_ = _numpy(module.user_bias.weight).ravel()
+            p, bu = module.user_vectors(torch.arange(module.n_users))
+            self.user_factors_ = _numpy(p)
+            self.user_bias_ = _numpy(bu).ravel()
             self.item_factors_ = _numpy(q)
             self.item_bias_ = _numpy(b).ravel()
 
@@ -218,33 +214,39 @@ class MatrixFactorization(_DeepRecommender):
 
 
 class HybridMF(MatrixFactorization):
-    """Matrix factorisation whose item vectors also learn from item side features (genres, tags).
+    """Matrix factorisation whose item (and user) vectors also learn from side features.
 
     Each item's vector is its id embedding plus a learned linear map of its features,
     ``q_i + W^T f_i`` (and its bias ``b_i + w^T f_i``), so items that share genres share part of
-    their vector; a rarely rated item borrows strength from its genres.
+    their vector; a rarely rated item borrows strength from its genres. User features (an age,
+    an occupation) enter the user's vector the same way.
 
-    Side features are given one of two ways:
+    Side features are given one of two ways (see :mod:`deepmine.recommend.features`):
 
-    - ``item_features="genres"`` (parameter, or ``fit(..., item_features="genres")``): a column of
-      the interactions table holding each item's tags separated by ``feature_sep``
-      (MovieLens: ``"Animation|Children|Drama"``); they become a multi-hot matrix. An item's first
-      non-missing value is used.
-    - ``fit(..., item_features=frame)``: a DataFrame indexed by item id with numeric columns (say a
-      multi-hot or any dense features); items missing from it get zeros.
+    - a column name (parameter, or ``fit(..., item_features="genres")``): a column of the
+      interactions table; tags separated by ``feature_sep`` (MovieLens:
+      ``"Animation|Children|Drama"``) or a single category become a multi-hot matrix, a numeric
+      column one standardised feature. An id's first non-missing value is used.
+    - a DataFrame indexed by item (user) id with numeric columns (a multi-hot or any dense
+      features); ids missing from it get zeros.
 
-    Parameters are those of :class:`MatrixFactorization`, plus ``item_features`` (column name,
-    default "genres") and ``feature_sep`` (default "|").
+    Parameters are those of :class:`MatrixFactorization`, plus ``item_features`` (default
+    "genres"), ``user_features`` (default None) and ``feature_sep`` (default "|"). At least one of
+    the two feature sources is needed.
 
     Attributes
     ----------
     feature_names_ : ndarray of str
-        The side features' names (tags, or the frame's columns).
-    item_factors_, item_bias_ :
-        The items' *combined* vectors and biases (feature terms included).
+        The item side features' names (tags, or the table's columns); empty without item features.
+    user_feature_names_ : ndarray of str
+        The same for the user side features.
+    user_factors_, item_factors_, user_bias_, item_bias_ :
+        The *combined* vectors and biases (feature terms included).
     """
 
-    def __init__(self, factors: int = 64, item_features: str | None = "genres", feature_sep: str = "|",
+    uses_side_features = True
+
+    def __init__(self, factors: int = 64, item_features="genres", user_features=None, feature_sep: str = "|",
                  loss: str = "auto", lr: float = 0.005, weight_decay: float = 0.1, batch_size: int = 1024,
                  max_epochs: int = 40, lr_schedule: str = "constant", early_stopping: int | None = 3,
                  validation_fraction: float = 0.1, n_negatives: int = 4, random_state=None, device: str = "auto",
@@ -252,55 +254,52 @@ class HybridMF(MatrixFactorization):
         store_params(self, locals())
 
     def fit(self, X, y=None, *, user: str = "user", item: str = "item", rating: str | None = None,
-            time: str | None = None, item_features=None):
-        """As :meth:`BaseRecommender.fit`; ``item_features`` (a column name or a DataFrame indexed by
-        item id) overrides the ``item_features`` parameter for this fit."""
-        source = self.item_features if item_features is None else item_features
-        if source is None:
-            raise ParameterError("HybridMF needs item side features; pass item_features='genres' (a column) or "
-                                 "a DataFrame indexed by item id")
-        if isinstance(source, str) and (not isinstance(X, pd.DataFrame) or source not in X.columns):
-            cols = ", ".join(map(str, X.columns)) if isinstance(X, pd.DataFrame) else "none (not a table)"
-            raise ColumnError(f"item feature column {source!r} is not in the data; the columns are: {cols}")
-        if not isinstance(source, (str, pd.DataFrame)):
-            raise ParameterError(f"item_features must be a column name or a DataFrame indexed by item id, "
-                                 f"got {type(source).__name__}")
-        self._feature_source = (source, X, item)
+            time: str | None = None, item_features=None, user_features=None):
+        """As :meth:`BaseRecommender.fit`; ``item_features`` / ``user_features`` (a column name or a
+        DataFrame indexed by id) override the parameters of the same names for this fit."""
+        sources = {"item": self.item_features if item_features is None else item_features,
+                   "user": self.user_features if user_features is None else user_features}
+        if sources["item"] is None and sources["user"] is None:
+            raise ParameterError("HybridMF needs side features; pass item_features='genres' (a column) or a "
+                                 "DataFrame indexed by item id (or user_features for the users)")
+        tables = {}
+        for what, source in sources.items():
+            if source is None:
+                continue
+            if isinstance(source, str):
+                tables[what] = side_feature_table(X, user if what == "user" else item, source, self.feature_sep,
+                                                  what)
+            elif isinstance(source, pd.DataFrame):
+                tables[what] = source
+            else:
+                raise ParameterError(f"{what}_features must be a column name or a DataFrame indexed by {what} id, "
+                                     f"got {type(source).__name__}")
+        self._feature_tables = tables
         try:
             return super().fit(X, y, user=user, item=item, rating=rating, time=time)
         finally:
-            del self._feature_source
-
-    def _feature_matrix(self, data: Interactions) -> np.ndarray:
-        source, X, item = self._feature_source
-        if isinstance(source, str):
-            per_item = X[[item, source]].dropna(subset=[source]).drop_duplicates(item).set_index(item)[source]
-            tags = per_item.reindex(pd.Index(data.items, dtype=object)).fillna("").astype(str)
-            dummies = tags.str.get_dummies(sep=self.feature_sep)
-            dummies = dummies.loc[:, [c for c in dummies.columns if c.strip() != ""]]
-            names, matrix = dummies.columns, dummies.to_numpy(dtype=np.float32)
-        else:
-            numeric = source.select_dtypes(include=["number", "bool"])
-            if numeric.shape[1] == 0:
-                raise DataError("the item feature table has no numeric columns; give a multi-hot or numeric "
-                                "table indexed by item id")
-            aligned = numeric[~numeric.index.duplicated()].reindex(pd.Index(data.items, dtype=object))
-            names, matrix = numeric.columns, aligned.fillna(0).to_numpy(dtype=np.float32)
-            if not aligned.notna().all(axis=1).any():
-                raise DataError("no item of the interactions is in the item feature table's index; index it by "
-                                "the item ids")
-        if matrix.shape[1] == 0:
-            raise DataError("the item features hold no tags; check the column and feature_sep")
-        self.feature_names_ = np.asarray([str(c) for c in names], dtype=object)
-        return matrix
+            del self._feature_tables
 
     def _module_kwargs(self, data):
-        return {"item_features": torch.from_numpy(np.array(self._feature_matrix(data)))}
+        kwargs = {}
+        self.feature_names_ = self.user_feature_names_ = np.asarray([], dtype=object)
+        for what, ids in (("item", data.items), ("user", data.users)):
+            if what in self._feature_tables:
+                names, matrix = align_side_features(self._feature_tables[what], ids, what)
+                if matrix.shape[1] == 0:
+                    raise DataError(f"the {what} features hold no tags; check the column and feature_sep")
+                setattr(self, "feature_names_" if what == "item" else "user_feature_names_", names)
+                kwargs[f"{what}_features"] = torch.tensor(matrix)
+        return kwargs
 
     def _export(self, module) -> None:
         super()._export(module)
-        self.feature_factors_ = _numpy(module.feature_factors.weight).T  # (n_features, factors)
-        self.feature_bias_ = _numpy(module.feature_bias.weight).ravel()
+        if module.item_features is not None:
+            self.feature_factors_ = _numpy(module.feature_factors.weight).T  # (n_features, factors)
+            self.feature_bias_ = _numpy(module.feature_bias.weight).ravel()
+        if module.user_features is not None:
+            self.user_feature_factors_ = _numpy(module.user_feature_factors.weight).T
+            self.user_feature_bias_ = _numpy(module.user_feature_bias.weight).ravel()
 
 
 class NeuMF(_DeepRecommender):
@@ -346,8 +345,8 @@ class NeuMF(_DeepRecommender):
         if not mlp or any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2 for m in mlp):
             raise ParameterError(f"mlp must be a tuple of layer widths of at least 2, e.g. (64, 32, 16), got {self.mlp!r}")
         if n_negatives:
-            _positive_int("n_negatives", n_negatives)
-        return NeuMFNet(data.n_users, data.n_items, _positive_int("factors", self.factors), mlp,
+            check_positive_int("n_negatives", n_negatives)
+        return NeuMFNet(data.n_users, data.n_items, check_positive_int("factors", self.factors), mlp,
                         offset=self.global_mean_, dropout=float(self.dropout), n_negatives=n_negatives,
                         penalty=float(self.weight_decay), positives=positives)
 

@@ -150,3 +150,16 @@ def test_errors(split):
         HybridMF(item_features="tags").fit(small, rating="rating", **COLS)
     with pytest.raises(ParameterError, match="lr"):
         MatrixFactorization(lr=-1).fit(small, rating="rating", **COLS)
+
+
+def test_hybrid_with_user_features_only(split):
+    train, test = split
+    small = train.iloc[:20000]
+    ages = pd.DataFrame({"age": (small.userId.drop_duplicates().to_numpy() % 50) + 18.0},
+                        index=small.userId.drop_duplicates().to_numpy())  # a numeric user table by id
+    model = HybridMF(factors=8, item_features=None, user_features=ages, max_epochs=2, random_state=0).fit(
+        small, rating="rating", **COLS)
+    assert list(model.user_feature_names_) == ["age"] and len(model.feature_names_) == 0
+    assert model.user_factors_.shape == (small.userId.nunique(), 8) and rmse(model, test) < 1.2
+    with pytest.raises(ParameterError, match="needs side features"):
+        HybridMF(item_features=None).fit(small, rating="rating", **COLS)
