@@ -1,6 +1,5 @@
 """Interactions: ids of any type to indices and back, ratings checked, repeated pairs, the matrix."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
