@@ -8,7 +8,7 @@ from typing import Callable
 
 import pandas as pd
 
-from deepmine.datasets import corpora
+from deepmine.datasets import corpora, series
 from deepmine.errors import DataError, require
 
 
@@ -273,6 +273,48 @@ ENTRIES: dict[str, Entry] = {
             "analysis, JASIS 41(6), table 2; typed in deepmine.datasets.corpora",
             "titles of published works, quoted for research (the table of a 1990 paper)",
             corpora.titles,
+        ),
+        Entry(
+            "gunpoint", "series_classification", "label", 30000, 5,
+            "GunPoint (UCR): the x-position of an actor's hand over 150 frames, drawing a gun or "
+            "pointing a finger (labels 1 and 2); 50 training and 150 test series, long table "
+            "(case, t, value, label, split) on the official split.",
+            "aeon.datasets.load_classification('GunPoint'); UCR time series archive (Dau et al. 2019)",
+            "UCR archive: free for research use, cite the archive",
+            series.gunpoint,
+        ),
+        Entry(
+            "italy_power_demand", "series_classification", "label", 26304, 5,
+            "ItalyPowerDemand (UCR): 24 hourly electricity demands of a day in Italy, October-March "
+            "(1) or April-September (2); 67 training and 1,029 test days on the official split.",
+            "aeon.datasets.load_classification('ItalyPowerDemand'); UCR time series archive",
+            "UCR archive: free for research use, cite the archive",
+            series.italy_power_demand,
+        ),
+        Entry(
+            "basic_motions", "series_classification", "label", 8000, 10,
+            "BasicMotions (UEA, multivariate): 100 steps of a smartwatch's accelerometer and gyroscope "
+            "(6 channels) while standing, walking, running or playing badminton; 40 training and 40 "
+            "test cases on the official split.",
+            "aeon.datasets.load_classification('BasicMotions'); UEA multivariate archive (Bagnall et al. 2018)",
+            "UEA archive: free for research use, cite the archive",
+            series.basic_motions,
+        ),
+        Entry(
+            "airline", "forecasting", "passengers", 144, 2,
+            "Monthly totals of international airline passengers (thousands), January 1949 to December "
+            "1960 (Box and Jenkins): trend and a multiplicative yearly season.",
+            "aeon.datasets.load_airline(); Box, Jenkins and Reinsel, Time Series Analysis",
+            "public domain (published in 1976)",
+            series.airline,
+        ),
+        Entry(
+            "co2", "forecasting", "co2", 2284, 2,
+            "Weekly atmospheric CO2 at Mauna Loa (ppm), March 1958 to December 2001, with 59 missing "
+            "weeks: trend and a yearly season.",
+            "statsmodels.datasets.co2 (Scripps Institution of Oceanography)",
+            "public domain (statsmodels: 'Public domain')",
+            series.co2,
         ),
     ]
 }

@@ -1,0 +1,1 @@
+"""Time series: deep classifiers and forecasters beside the methods the time-series community measures against."""
