@@ -15,6 +15,7 @@ from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPT
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
                                  show_notice)
 from deepmine.cli.recommend import recommend
+from deepmine.cli.series import series_app
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -23,6 +24,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 datasets_app = typer.Typer(help="List the bundled real datasets, or show one.", no_args_is_help=False)
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(text_app, name="text")
+app.add_typer(series_app, name="series")
 app.command("recommend")(recommend)
 
 

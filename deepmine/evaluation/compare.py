@@ -122,13 +122,14 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             label: str | None = None, options: Mapping[str, Any] | None = None, text: str | None = None,
             split_column: str | None = None, user: str | None = None, item: str | None = None,
             item_features: str | None = None, user_features: str | None = None, k: int = 10,
-            progress: Callable[[str], None] | None = None) -> Leaderboard:
+            id_column: str | None = None, test: Any = None, horizon: int | None = None, season="auto",
+            n_origins: int = 3, progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
     ----------
-    task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics" or
-        "recommendation"
+    task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics",
+        "recommendation", "series_classification" or "forecasting"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -150,6 +151,13 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         list length.
         ``target`` names the rating column (leave it out for implicit feedback) and ``time_column``
         orders each user's interactions for the leave-last-out ranking split.
+    id_column, test : for series classification, the column naming each series in a long table (one
+        row per series and time step, ordered by ``time_column``; without it each row is one series,
+        its numeric columns the time steps), and an optional separate test set (same form). ``data``
+        may also be a UCR/UEA ``.ts`` file.
+    horizon, season, n_origins : for forecasting, the steps ahead to forecast, the season length
+        ("auto" from the frequency: 12 for monthly data, 52 weekly, ...) and the number of rolling
+        origins of the backtest; ``target`` is the column to forecast and ``time_column`` its time.
     label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
         fit): true groups, or 1 for known anomalies and 0 for normal rows.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
@@ -159,6 +167,16 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     task_obj = get_task(task)
     if test_size is None:
         test_size = 0.2 if task_obj.input == "interactions" else 0.25
+    if task_obj.input == "series" and task_obj.classifies:
+        from deepmine.evaluation.series import compare_series_classification
+
+        return compare_series_classification(task_obj, data, target, id_column, time_column, split_column, test,
+                                             test_size, models, random_state, options, progress, table, query)
+    if task_obj.input == "series":  # forecasting
+        from deepmine.evaluation.series import compare_forecasting
+
+        return compare_forecasting(task_obj, data, target, time_column, horizon, season, n_origins, models,
+                                   random_state, options, progress, table, query)
     df = read_table(data, table=table, query=query)
     if task_obj.input == "interactions":
         from deepmine.evaluation.recommendation import compare_recommenders

@@ -9,12 +9,14 @@ from sklearn import metrics as skm
 
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("rmse", "mae", "r2")
-# Whether a larger value is better, per metric.
+# Whether a larger value is better, per metric. "coverage" is the share of a catalogue that
+# recommendations reach; a forecast interval's coverage ("interval_coverage") has no direction
+# (the nominal level is best), so it is not here.
 GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": True, "roc_auc": True,
                      "log_loss": False, "rmse": False, "mae": False, "r2": True,
                      "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
                      "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True,
-                     "coherence": True, "diversity": True, "coverage": True,
+                     "coherence": True, "diversity": True, "coverage": True, "mase": False, "smape": False,
                      **{m: True for m in ("hr", "ndcg", "precision", "recall", "map")}}
 
 

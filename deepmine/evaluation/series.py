@@ -101,11 +101,7 @@ def compare_series_classification(task: Task, data, target, id_column, time_colu
             how = "stratified"
         X_train, y_train = _take(cases, train), labels.iloc[train].reset_index(drop=True)
         X_test, y_test = _take(cases, held), labels.iloc[held].reset_index(drop=True)
-    lengths = sorted({c.shape[-1] for c in (X_train if isinstance(X_train, list) else [X_train[0]])})
-    info = {"train_cases": len(y_train), "test_cases": len(y_test), "channels": int(X_train[0].shape[0]),
-            "length": int(lengths[-1]), "equal_length": len(lengths) == 1, "split": how, "target": target,
-            "id_column": id_column, "time_column": time_column, "random_state": random_state,
-            "options": dict(options or {})}
+    info = {"split": how, "target": target, "id_column": id_column, "time_column": time_column}
     return compare_series_classifiers(task, X_train, y_train, X_test, y_test, models, random_state, options,
                                       progress, info)
 

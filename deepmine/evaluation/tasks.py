@@ -33,7 +33,8 @@ class Task:
     # what the target is ("classification": labels, "regression": numbers; unsupervised tasks have none)
     target_kind: str | None = None
     # "table": features are the table's columns; "text": one text column is the input;
-    # "interactions": (user, item[, rating][, time]) rows
+    # "interactions": (user, item[, rating][, time]) rows; "series": time series (cases to classify,
+    # or one series to forecast)
     input: str = "table"
 
     @property
@@ -129,6 +130,7 @@ def _register_builtin() -> None:
     _register_text_classification()
     _register_topics()
     _register_recommendation()
+    _register_series()
 
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False, target_kind="regression"))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
@@ -251,3 +253,18 @@ def _register_recommendation() -> None:
                             "item-item cosine neighbours (k=50)"))
     task.register(Candidate("als", "traditional", lambda s: recommend.ALSMatrixFactorization(random_state=s),
                             "matrix factorisation by alternating least squares"))
+
+
+def _register_series() -> None:
+    from deepmine.evaluation.forecasting import forecasting_candidates
+    from deepmine.evaluation.metrics import CLASSIFICATION_METRICS
+    from deepmine.evaluation.series_classification import series_classification_candidates
+
+    task = register_task(Task("series_classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
+                              target_kind="classification", input="series"))
+    for candidate in series_classification_candidates():
+        task.register(candidate)
+    task = register_task(Task("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False,
+                              target_kind="forecast", input="series"))
+    for candidate in forecasting_candidates():
+        task.register(candidate)

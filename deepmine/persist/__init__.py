@@ -25,6 +25,10 @@ FORMAT_VERSION = 1
 # Packages whose classes a skops file may contain beyond skops' own safe defaults. Functions are
 # refused even from these packages: a stored function is code that predict would run.
 _TRUSTED_PACKAGES = ("sklearn.", "numpy.", "scipy.", "deepmine.")
+# Single classes trusted from other packages: estimators whose state is plain arrays and numbers
+# (aeon's ROCKET transforms keep their kernels as numpy arrays and tuples).
+_TRUSTED_CLASSES = frozenset({"aeon.transformations.collection.convolution_based._minirocket.MiniRocket",
+                              "aeon.transformations.collection.convolution_based._rocket.Rocket"})
 
 
 def _versions() -> dict:
@@ -190,7 +194,7 @@ _SAFE_BUILTINS = frozenset({"builtins.frozenset", "builtins.set", "builtins.rang
 def _is_trusted_class(name: str) -> bool:
     if name in _SAFE_BUILTINS:
         return True
-    if not name.startswith(_TRUSTED_PACKAGES):
+    if not name.startswith(_TRUSTED_PACKAGES) and name not in _TRUSTED_CLASSES:
         return False
     module_name, _, attr = name.rpartition(".")
     try:

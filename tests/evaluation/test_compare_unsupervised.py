@@ -1,7 +1,6 @@
 """compare() for clustering and anomaly detection: labels evaluate, never fit; one leaderboard for both kinds."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from deepmine import compare

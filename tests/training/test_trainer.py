@@ -3,7 +3,6 @@
 Small real data (breast cancer, iris, diabetes), tiny networks and a few epochs keep these fast.
 """
 
-import math
 
 import numpy as np
 import pytest
