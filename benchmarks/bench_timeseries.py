@@ -25,11 +25,15 @@ import torch
 import deepmine
 from deepmine import compare
 
-# Published test accuracies (UCR archive, official splits): InceptionTime, ResNet, FCN, ROCKET, 1-NN-DTW
+# Published test accuracies on the official splits: InceptionTime, ResNet, FCN, ROCKET (Ismail Fawaz et al.
+# 2019, 2020; Dempster et al. 2020) and the UCR archive's own 1-NN Euclidean and 1-NN-DTW. The archive's
+# DTW uses the full window; deepmine's knn_dtw defaults to a 10 % window (the archive's learned-window
+# DTW: GunPoint 0.913, ItalyPowerDemand 0.955).
 PUBLISHED = {
-    "gunpoint": {"inception_time": 1.000, "resnet": 0.991, "fcn": 1.000, "minirocket": 1.000, "knn_dtw": 0.907},
+    "gunpoint": {"inception_time": 1.000, "resnet": 0.991, "fcn": 1.000, "minirocket": 1.000, "knn_dtw": 0.907,
+                 "knn_euclidean": 0.913},
     "italy_power_demand": {"inception_time": 0.965, "resnet": 0.962, "fcn": 0.963, "minirocket": 0.970,
-                           "knn_dtw": 0.950},
+                           "knn_dtw": 0.950, "knn_euclidean": 0.955},
 }
 SERIES = {"gunpoint": {}, "italy_power_demand": {}, "basic_motions": {}}
 FORECASTS = {"airline": dict(target="passengers", time_column="month", horizon=12),

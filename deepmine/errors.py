@@ -92,6 +92,27 @@ def check_positive_int(name: str, value, allow_none: bool = False):
     return int(value)
 
 
+def check_class_labels(y, n: int, unit: str = "row"):
+    """``y`` as a 1-D array of class labels, one per ``unit`` (``n`` of them), with at least two classes;
+    otherwise a TargetError that names the problem. A one-column 2-D target is accepted."""
+    import numpy as np
+    import pandas as pd
+
+    if y is None:
+        raise TargetError(f"a classifier needs the labels y; pass one label per {unit}")
+    y = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != n:
+        raise TargetError(f"expected one label per {unit} ({n}) but the target has shape {y.shape}")
+    missing = int(pd.isna(pd.Series(y)).sum())
+    if missing:
+        raise TargetError(f"the target has {missing} missing values; drop those {unit}s first")
+    if len(np.unique(y)) < 2:
+        raise TargetError(f"the target has only one class ({y[0]}); a classifier needs at least two classes")
+    return y
+
+
 def check_fitted(estimator, attribute: str) -> None:
     """Raise :class:`NotFittedError` (with scikit-learn's wording) unless ``estimator`` has ``attribute``."""
     if not hasattr(estimator, attribute):

@@ -35,7 +35,17 @@ def _pool_time(h: torch.Tensor, pooling: str) -> torch.Tensor:
     return h.amax(dim=2) if pooling == "max" else h.mean(dim=2)
 
 
-class FCNNet(nn.Module):
+class PooledConvNet(nn.Module):
+    """Convolutional ``blocks`` -> global average pooling over time -> dropout -> linear ``head``."""
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blocks(x).mean(dim=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.features(x)))
+
+
+class FCNNet(PooledConvNet):
     """Wang et al. (2017) fully convolutional network: conv blocks -> global average pooling -> linear."""
 
     def __init__(self, n_channels: int, n_out: int, filters=(128, 256, 128), kernels=(8, 5, 3), dropout: float = 0.0):
@@ -46,12 +56,6 @@ class FCNNet(nn.Module):
         self.blocks = nn.Sequential(*[ConvBlock(widths[i], widths[i + 1], kernels[i]) for i in range(len(filters))])
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(widths[-1], n_out)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blocks(x).mean(dim=2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.features(x)))
 
 
 class ResidualBlock(nn.Module):
@@ -69,7 +73,7 @@ class ResidualBlock(nn.Module):
         return self.relu(self.body(x) + self.shortcut(x))
 
 
-class ResNetNet(nn.Module):
+class ResNetNet(PooledConvNet):
     """Wang et al. (2017) ResNet: residual blocks of 64, 128, 128 filters -> global average pooling -> linear."""
 
     def __init__(self, n_channels: int, n_out: int, filters=(64, 128, 128), kernels=(8, 5, 3), dropout: float = 0.0):
@@ -81,12 +85,6 @@ class ResNetNet(nn.Module):
                                       for i in range(len(filters))])
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(widths[-1], n_out)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.blocks(x).mean(dim=2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.features(x)))
 
 
 class InceptionModule(nn.Module):

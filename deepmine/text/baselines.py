@@ -12,23 +12,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from deepmine.base import store_params
-from deepmine.errors import ParameterError, TargetError, check_fitted, require
+from deepmine.errors import ParameterError, check_class_labels, check_fitted, require
 from deepmine.text.prepare import TOKEN_PATTERN, as_texts
 
 TFIDF_MODELS = ("logistic", "linear_svm", "naive_bayes")
-
-
-def _check_target(y, n_rows: int) -> np.ndarray:
-    import pandas as pd
-
-    y = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y)
-    if y.ndim != 1 or len(y) != n_rows:
-        raise TargetError(f"expected one label per text ({n_rows}) but the target has shape {y.shape}")
-    if pd.isna(pd.Series(y)).any():
-        raise TargetError(f"the target has {int(pd.isna(pd.Series(y)).sum())} missing values; drop those rows first")
-    if len(np.unique(y)) < 2:
-        raise TargetError(f"the target has only one class ({y[0]}); a classifier needs at least two classes")
-    return y
 
 
 class _TextClassifierBase(ClassifierMixin, BaseEstimator):
@@ -120,7 +107,7 @@ class TfidfClassifier(_TextClassifierBase):
         if self.model not in TFIDF_MODELS:
             raise ParameterError(f"model must be one of {', '.join(map(repr, TFIDF_MODELS))}, got {self.model!r}")
         texts = self._texts(X)
-        y = _check_target(y, len(texts))
+        y = check_class_labels(y, len(texts), "text")
         vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=tuple(self.ngram_range),
                                      min_df=self.min_df, max_features=self.max_features,
                                      stop_words=self.stop_words, sublinear_tf=True, dtype=np.float32)
@@ -183,7 +170,7 @@ class LexiconSentimentClassifier(_TextClassifierBase):
         from sklearn.linear_model import LogisticRegression
 
         texts = self._texts(X)
-        y = _check_target(y, len(texts))
+        y = check_class_labels(y, len(texts), "text")
         self.model_ = LogisticRegression(C=self.C, max_iter=1000).fit(self._features(texts), y)
         self.classes_ = self.model_.classes_
         return self

@@ -10,40 +10,24 @@ it loads only by pickle).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from deepmine.base import store_params
-from deepmine.errors import ParameterError, TargetError, check_fitted, check_positive_int
-from deepmine.timeseries.data import SeriesPreprocessor, series_list
+from deepmine.errors import ParameterError, check_class_labels, check_fitted, check_positive_int
+from deepmine.timeseries.data import SeriesInput, SeriesPreprocessor, series_list
 
 DISTANCES = ("euclidean", "dtw")
 ROCKET_KINDS = ("minirocket", "rocket")
 
 
-def _check_target(y, n: int) -> np.ndarray:
-    if y is None:
-        raise TargetError("a classifier needs the labels y; pass one label per series")
-    y = np.asarray(y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1 or len(y) != n:
-        raise TargetError(f"expected one label per series ({n}) but the target has shape {y.shape}")
-    if pd.isna(pd.Series(y)).any():
-        raise TargetError(f"the target has {int(pd.isna(pd.Series(y)).sum())} missing values; drop those series first")
-    if len(np.unique(y)) < 2:
-        raise TargetError(f"the target has only one class ({y[0]}); a classifier needs at least two classes")
-    return y
-
-
-class _SeriesBaseline(ClassifierMixin, BaseEstimator):
+class _SeriesBaseline(SeriesInput, ClassifierMixin, BaseEstimator):
     """Series in -> ``preprocessor_`` (a fitted SeriesPreprocessor) -> a panel for the subclass."""
 
     def _fit_panel(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         if self.normalize not in ("series", None):
             raise ParameterError(f"normalize must be 'series' or None, got {self.normalize!r}")
         cases = series_list(X)
-        y = _check_target(y, len(cases))
+        y = check_class_labels(y, len(cases), "series")
         self.preprocessor_ = SeriesPreprocessor(normalize=self.normalize).fit(cases)
         self.n_features_in_ = int(self.preprocessor_.n_channels_)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -54,14 +38,8 @@ class _SeriesBaseline(ClassifierMixin, BaseEstimator):
         return self.preprocessor_.transform(X)
 
     def predict(self, X) -> np.ndarray:
+        check_fitted(self, "preprocessor_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 class KNeighborsSeriesClassifier(_SeriesBaseline):
@@ -113,6 +91,7 @@ class KNeighborsSeriesClassifier(_SeriesBaseline):
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
+        check_fitted(self, "preprocessor_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 

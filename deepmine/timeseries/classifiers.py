@@ -22,7 +22,7 @@ from deepmine.base import DeepEstimator, store_params
 from deepmine.errors import ModelFormatError, ParameterError, check_positive_int
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
 from deepmine.tabular.classifier import _ClassifierBase
-from deepmine.timeseries.data import SeriesPreprocessor, series_list
+from deepmine.timeseries.data import SeriesInput, SeriesPreprocessor, series_list
 from deepmine.training import resolve_seed, seeded
 from deepmine.training.device import choose_device
 
@@ -58,7 +58,7 @@ def auto_epochs(n: int, batch_size: int, budget: int = _STEP_BUDGET, most: int =
     return int(np.clip(round(budget / steps), 20, most))
 
 
-class SeriesDeepEstimator(DeepEstimator):
+class SeriesDeepEstimator(SeriesInput, DeepEstimator):
     """A deep model over time series: a fitted :class:`SeriesPreprocessor` turns any accepted form into a panel.
 
     A subclass builds its network from ``self.preprocessor_.n_channels_`` and ``_n_outputs()``
@@ -110,13 +110,6 @@ class SeriesDeepEstimator(DeepEstimator):
         else:
             check_positive_int("max_epochs", epochs)
         return {"lr": self.lr, "max_epochs": int(epochs), "lr_schedule": self.lr_schedule, "batch_size": int(batch)}
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 class _SeriesClassifier(_ClassifierBase, SeriesDeepEstimator):

@@ -113,6 +113,17 @@ def series_list(X, id_column: str | None = None, time_column: str | None = None,
     return arr
 
 
+class SeriesInput:
+    """Mixin for estimators whose X is a set of series: scikit-learn's tags say 3-D input, gaps allowed."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+
 class SeriesPreprocessor:
     """Fit on training series: their channel count and common length; transform to float32 panels.
 
@@ -193,4 +204,4 @@ def load_ts(path) -> tuple[list[np.ndarray] | np.ndarray, np.ndarray]:
     return X, np.asarray(y)
 
 
-__all__ = ["SeriesPreprocessor", "load_ts", "series_list", "to_panel"]
+__all__ = ["SeriesInput", "SeriesPreprocessor", "load_ts", "series_list", "to_panel"]

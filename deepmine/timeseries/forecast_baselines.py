@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from deepmine.base import store_params
 from deepmine.errors import DataError, ParameterError
 from deepmine.timeseries.forecasters import BaseForecaster
 
@@ -26,7 +27,7 @@ class NaiveForecaster(BaseForecaster):
     """Every future value is the last one; the interval widens as sigma * sqrt(h)."""
 
     def __init__(self, interval: float = 0.9):
-        self.interval = interval
+        store_params(self, locals())
 
     def _resolve_season(self, series):
         return 1
@@ -48,7 +49,7 @@ class SeasonalNaiveForecaster(BaseForecaster):
     _seasonal = True
 
     def __init__(self, season="auto", interval: float = 0.9):
-        self.season, self.interval = season, interval
+        store_params(self, locals())
 
     def _fit(self, series):
         y, m = series.to_numpy(dtype=float), self.season_
@@ -77,8 +78,7 @@ class ETSForecaster(BaseForecaster):
 
     def __init__(self, season="auto", trend="auto", seasonal="auto", damped="auto", interval: float = 0.9,
                  random_state=None):
-        self.season, self.trend, self.seasonal, self.damped = season, trend, seasonal, damped
-        self.interval, self.random_state = interval, random_state
+        store_params(self, locals())
 
     def _interval_seed(self) -> int:
         from deepmine.training import resolve_seed
@@ -172,8 +172,7 @@ class ARIMAForecaster(BaseForecaster):
 
     def __init__(self, season="auto", order="auto", seasonal_order="auto", max_seasonal: int = 24, fourier: int = 4,
                  interval: float = 0.9):
-        self.season, self.order, self.seasonal_order = season, order, seasonal_order
-        self.max_seasonal, self.fourier, self.interval = max_seasonal, fourier, interval
+        store_params(self, locals())
 
     _rebuilt = ("result_",)
 

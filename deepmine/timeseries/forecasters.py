@@ -31,6 +31,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from deepmine.base import store_params
 from deepmine.errors import DataError, DataWarning, ParameterError, check_fitted, check_positive_int
 from deepmine.timeseries.forecast_data import (as_regular_series, future_index, infer_season, series_from_state,
                                                series_state)
@@ -332,10 +333,7 @@ class MLPForecaster(DeepForecaster):
                  loss: str = "mae", lr: float = 1e-3, batch_size="auto", max_epochs: int = 200,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
                  random_state=None, verbose: int = 0):
-        self.season, self.window, self.hidden, self.dropout, self.interval = season, window, hidden, dropout, interval
-        self.loss, self.lr, self.batch_size, self.max_epochs = loss, lr, batch_size, max_epochs
-        self.early_stopping, self.valid_size, self.refit = early_stopping, valid_size, refit
-        self.device, self.random_state, self.verbose = device, random_state, verbose
+        store_params(self, locals())
 
     def _build(self, window, horizon):
         return _MLPNet(window, horizon, tuple(self.hidden), self.dropout)
@@ -353,10 +351,7 @@ class LSTMForecaster(DeepForecaster):
                  interval: float = 0.9, loss: str = "mae", lr: float = 3e-3, batch_size="auto", max_epochs: int = 200,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
                  random_state=None, verbose: int = 0):
-        self.season, self.window, self.hidden, self.num_layers, self.patch = season, window, hidden, num_layers, patch
-        self.interval, self.loss, self.lr, self.batch_size, self.max_epochs = interval, loss, lr, batch_size, max_epochs
-        self.early_stopping, self.valid_size, self.refit = early_stopping, valid_size, refit
-        self.device, self.random_state, self.verbose = device, random_state, verbose
+        store_params(self, locals())
 
     def _build(self, window, horizon):
         patch = max(1, window // 32) if self.patch == "auto" else check_positive_int("patch", self.patch)
@@ -373,10 +368,7 @@ class NBEATSForecaster(DeepForecaster):
                  interval: float = 0.9, loss: str = "mae", lr: float = 1e-3, batch_size="auto", max_epochs: int = 100,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
                  random_state=None, verbose: int = 0):
-        self.season, self.window, self.n_blocks, self.width, self.layers = season, window, n_blocks, width, layers
-        self.interval, self.loss, self.lr, self.batch_size, self.max_epochs = interval, loss, lr, batch_size, max_epochs
-        self.early_stopping, self.valid_size, self.refit = early_stopping, valid_size, refit
-        self.device, self.random_state, self.verbose = device, random_state, verbose
+        store_params(self, locals())
 
     def _build(self, window, horizon):
         return _NBeatsNet(window, horizon, check_positive_int("n_blocks", self.n_blocks),

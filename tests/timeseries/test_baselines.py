@@ -1,42 +1,32 @@
 """Traditional series classifiers: 1-NN (Euclidean, DTW), MiniROCKET, the summary-feature forest."""
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import pytest
+from ucr import load_ucr
 
 from deepmine.errors import DataError, ParameterError
 from deepmine.timeseries.baselines import (SUMMARY_FEATURES, KNeighborsSeriesClassifier, RocketClassifier,
                                            SummaryForestClassifier, summary_features)
 
 
-@lru_cache(maxsize=None)
-def _load(name):
-    from aeon.datasets import load_classification
-
-    Xtr, ytr = load_classification(name, split="train")
-    Xte, yte = load_classification(name, split="test")
-    return Xtr, np.asarray(ytr), Xte, np.asarray(yte)
-
-
 def test_one_nn_euclidean_matches_the_ucr_archive():
     """The UCR archive's 1-NN Euclidean test accuracies: GunPoint 0.913, ItalyPowerDemand 0.955."""
     for name, published in [("GunPoint", 0.913), ("ItalyPowerDemand", 0.955)]:
-        Xtr, ytr, Xte, yte = _load(name)
+        Xtr, ytr, Xte, yte = load_ucr(name)
         acc = (KNeighborsSeriesClassifier("euclidean").fit(Xtr, ytr).predict(Xte) == yte).mean()
         assert acc == pytest.approx(published, abs=0.001)
 
 
 def test_one_nn_full_dtw_matches_the_ucr_archive():
     """1-NN DTW with a full window: ItalyPowerDemand 0.950 in the UCR archive."""
-    Xtr, ytr, Xte, yte = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, yte = load_ucr("ItalyPowerDemand")
     model = KNeighborsSeriesClassifier("dtw", window=1.0).fit(Xtr, ytr)
     assert (model.predict(Xte) == yte).mean() == pytest.approx(0.950, abs=0.001)
 
 
 def test_knn_probabilities_and_neighbours():
-    Xtr, ytr, Xte, yte = _load("GunPoint")
+    Xtr, ytr, Xte, yte = load_ucr("GunPoint")
     model = KNeighborsSeriesClassifier("dtw", window=0.1, n_neighbors=3).fit(Xtr, ytr)
     proba = model.predict_proba(Xte)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -46,7 +36,7 @@ def test_knn_probabilities_and_neighbours():
 
 
 def test_minirocket_and_rocket():
-    Xtr, ytr, Xte, yte = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, yte = load_ucr("ItalyPowerDemand")
     model = RocketClassifier(n_kernels=1000, random_state=0).fit(Xtr, ytr)
     proba = model.predict_proba(Xte)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -68,7 +58,7 @@ def test_minirocket_takes_series_shorter_than_its_kernels():
 
 
 def test_summary_forest():
-    Xtr, ytr, Xte, yte = _load("GunPoint")
+    Xtr, ytr, Xte, yte = load_ucr("GunPoint")
     model = SummaryForestClassifier(n_estimators=50, random_state=0).fit(Xtr, ytr)
     proba = model.predict_proba(Xte)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -82,7 +72,7 @@ def test_summary_forest():
 
 
 def test_multivariate_multiclass():
-    Xtr, ytr, Xte, yte = _load("BasicMotions")
+    Xtr, ytr, Xte, yte = load_ucr("BasicMotions")
     for model in [KNeighborsSeriesClassifier("dtw"), SummaryForestClassifier(n_estimators=50, random_state=0)]:
         model.fit(Xtr, ytr)
         assert model.n_features_in_ == 6 and len(model.classes_) == 4
@@ -93,7 +83,7 @@ def test_multivariate_multiclass():
 
 
 def test_unequal_lengths_wide_frames_and_gaps():
-    Xtr, ytr, Xte, yte = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, yte = load_ucr("ItalyPowerDemand")
     rng = np.random.default_rng(0)
     series = [x[0, : rng.integers(20, 25)] for x in Xtr]
     model = KNeighborsSeriesClassifier().fit(series, ytr)
@@ -107,7 +97,7 @@ def test_unequal_lengths_wide_frames_and_gaps():
 
 
 def test_bad_parameters():
-    Xtr, ytr, _, _ = _load("ItalyPowerDemand")
+    Xtr, ytr, _, _ = load_ucr("ItalyPowerDemand")
     with pytest.raises(ParameterError, match="distance"):
         KNeighborsSeriesClassifier("cosine").fit(Xtr, ytr)
     with pytest.raises(ParameterError, match="window"):
@@ -120,10 +110,10 @@ def test_bad_parameters():
         SummaryForestClassifier(normalize="minmax").fit(Xtr, ytr)
 
 
-def test_save_and_load(tmp_path):
+def test_save_andload_ucr(tmp_path):
     from deepmine.persist import load, save_model
 
-    Xtr, ytr, Xte, _ = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, _ = load_ucr("ItalyPowerDemand")
     for k, model in enumerate([KNeighborsSeriesClassifier("dtw"), SummaryForestClassifier(n_estimators=20,
                                                                                           random_state=0)]):
         model.fit(Xtr, ytr)

@@ -1,27 +1,17 @@
 """Deep time-series classifiers on small real data (ItalyPowerDemand, GunPoint, BasicMotions), with tiny networks."""
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import pytest
+from ucr import load_ucr
 
 from deepmine.errors import DataError, ParameterError
 from deepmine.timeseries.classifiers import (CNNRNNClassifier, FCNClassifier, InceptionTimeClassifier,
                                              LSTMClassifier, ResNetClassifier)
 
 
-@lru_cache(maxsize=None)
-def _load(name):
-    from aeon.datasets import load_classification
-
-    Xtr, ytr = load_classification(name, split="train")
-    Xte, yte = load_classification(name, split="test")
-    return Xtr, np.asarray(ytr), Xte, np.asarray(yte)
-
-
 def italy():
-    Xtr, ytr, Xte, yte = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, yte = load_ucr("ItalyPowerDemand")
     return Xtr, ytr, Xte[:300], yte[:300]
 
 
@@ -52,7 +42,7 @@ def test_learns_italy_power_demand(name):
 
 def test_default_fcn_reaches_published_accuracy_on_italy_power_demand():
     """The defaults (about 200 one-cycle steps) on the full official split; published FCN: 0.970."""
-    Xtr, ytr, Xte, yte = _load("ItalyPowerDemand")
+    Xtr, ytr, Xte, yte = load_ucr("ItalyPowerDemand")
     model = FCNClassifier(random_state=0).fit(Xtr, ytr)
     assert model.n_iter_ == 40  # 67 series, batches of 16: five steps an epoch
     assert (model.predict(Xte) == yte).mean() >= 0.94
@@ -68,7 +58,7 @@ def test_same_seed_same_model_other_seed_other_model():
 
 
 def test_multivariate_multiclass_basic_motions():
-    Xtr, ytr, Xte, yte = _load("BasicMotions")
+    Xtr, ytr, Xte, yte = load_ucr("BasicMotions")
     model = TINY["cnn_rnn"](max_epochs=20, random_state=0).fit(Xtr, ytr)
     proba = model.predict_proba(Xte)
     assert model.n_features_in_ == 6 and len(model.classes_) == 4
@@ -113,7 +103,7 @@ def test_errors_are_clear():
         FCNClassifier(max_epochs=1).fit(Xtr, ytr[:-1])
 
 
-def test_inception_ensemble_and_save_load(tmp_path):
+def test_inception_ensemble_and_saveload_ucr(tmp_path):
     from deepmine.persist import load, save_model
     from deepmine.training.device import choose_device
 

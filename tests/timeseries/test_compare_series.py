@@ -6,17 +6,12 @@ import pytest
 
 from deepmine.errors import DeepmineError
 from deepmine.evaluation.metrics import CLASSIFICATION_METRICS
-from deepmine.evaluation.series_classification import (compare_series_classifiers,
-                                                       series_classification_candidates)
-from deepmine.evaluation.tasks import Task
+from deepmine.evaluation.series_classification import compare_series_classifiers
+from deepmine.evaluation.tasks import get_task
 
 
 def _task():
-    task = Task("series_classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
-                target_kind="classification", input="series")
-    for cand in series_classification_candidates():
-        task.register(cand)
-    return task
+    return get_task("series_classification")
 
 
 def test_candidates_cover_deep_and_traditional_models():
