@@ -119,10 +119,22 @@ class DeepEstimator(BaseEstimator):
         self.preprocessor_ = TabularPreprocessor(roles=self.roles).fit(X)
         return self.preprocessor_.transform(X)
 
-    @staticmethod
-    def _preprocessor_from_state(state: dict):
+    #: For a model whose input is not a table (series, images): the preprocessor class, which has a
+    #: ``kind`` naming its saved state, ``from_state`` and ``transform``; ``_prepare`` and loading use it.
+    _input_preprocessor = None
+
+    @classmethod
+    def _preprocessor_from_state(cls, state: dict):
         """Rebuild ``preprocessor_`` from its JSON state (when loading a saved model)."""
-        return TabularPreprocessor.from_state(state)
+        kind = cls._input_preprocessor
+        if kind is None:
+            return TabularPreprocessor.from_state(state)
+        if state.get("kind") != kind.kind:
+            from deepmine.errors import ModelFormatError
+
+            raise ModelFormatError(f"the saved preprocessing has kind {state.get('kind')!r}, not {kind.kind!r}; "
+                                   f"the model folder does not belong to a {cls.__name__}")
+        return kind.from_state(state)
 
     def _new_module(self) -> torch.nn.Module:
         """A fresh network for the fitted preprocessing (also used to load saved weights into)."""
@@ -189,6 +201,8 @@ class DeepEstimator(BaseEstimator):
 
     def _prepare(self, X) -> np.ndarray:
         self._check_fitted()
+        if self._input_preprocessor is not None:
+            return self.preprocessor_.transform(X)
         X = check_features(X)
         if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             names = list(self.feature_names_in_)

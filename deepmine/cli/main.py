@@ -16,6 +16,7 @@ from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPT
                                  show_notice)
 from deepmine.cli.recommend import recommend
 from deepmine.cli.series import series_app
+from deepmine.cli.images import images_app
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -25,6 +26,7 @@ datasets_app = typer.Typer(help="List the bundled real datasets, or show one.", 
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(text_app, name="text")
 app.add_typer(series_app, name="series")
+app.add_typer(images_app, name="images")
 app.command("recommend")(recommend)
 
 

@@ -129,7 +129,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     Parameters
     ----------
     task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics",
-        "recommendation", "series_classification" or "forecasting"
+        "recommendation", "series_classification", "forecasting" or "image_classification"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -151,6 +151,9 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         list length.
         ``target`` names the rating column (leave it out for implicit feedback) and ``time_column``
         orders each user's interactions for the leave-last-out ranking split.
+    test : for series and image classification, an optional separate test set (same form as ``data``).
+        For images ``data`` is a folder with one sub-folder per class, an ``.npz`` file (arrays X and
+        y) or a table of pixel columns with ``target`` (``dataset:digits``, ``dataset:mnist``).
     id_column, test : for series classification, the column naming each series in a long table (one
         row per series and time step, ordered by ``time_column``; without it each row is one series,
         its numeric columns the time steps), and an optional separate test set (same form). ``data``
@@ -167,6 +170,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     task_obj = get_task(task)
     if test_size is None:
         test_size = 0.2 if task_obj.input == "interactions" else 0.25
+    if task_obj.input == "images":
+        from deepmine.evaluation.images import compare_image_classification
+
+        return compare_image_classification(task_obj, data, target, split_column, test, test_size, models,
+                                            random_state, options, progress, table, query)
     if task_obj.input == "series" and task_obj.classifies:
         from deepmine.evaluation.series import compare_series_classification
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
-from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
-from deepmine.evaluation.metrics import classification_scores
+from deepmine.evaluation.leaderboard import Leaderboard
+from deepmine.evaluation.prepared import compare_prepared
 from deepmine.evaluation.tasks import Candidate, Task
-from deepmine.evaluation.unsupervised import _histories
 from deepmine.timeseries.data import series_list
 
 
@@ -53,50 +50,18 @@ def compare_series_classifiers(task: Task, X_train, y_train, X_test, y_test, mod
                                options: Mapping[str, Any] | None = None,
                                progress: Callable[[str], None] | None = None,
                                info: dict | None = None) -> Leaderboard:
-    """Fit every selected candidate of ``task`` on the training series and score it on the test series.
-
-    ``options`` set every matching parameter of each model (``{"max_epochs": 20}``); the frame has
-    accuracy, balanced accuracy, macro-F1, ROC-AUC and log loss on the test series, fit_s and
-    predict_s, sorted by the task's primary metric.
-    """
-    from deepmine.evaluation.compare import set_matching_params
-
-    y_train = np.asarray(y_train.to_numpy() if isinstance(y_train, (pd.Series, pd.DataFrame)) else y_train)
-    y_test = np.asarray(y_test.to_numpy() if isinstance(y_test, (pd.Series, pd.DataFrame)) else y_test)
-    if y_train.ndim == 2 and y_train.shape[1] == 1:
-        y_train = y_train[:, 0]
-    if y_test.ndim == 2 and y_test.shape[1] == 1:
-        y_test = y_test[:, 0]
+    """Fit every selected candidate of ``task`` on the training series and score it on the test series
+    (accuracy, balanced accuracy, macro-F1, ROC-AUC, log loss, fit_s, predict_s); ``info`` gains the
+    series counts, channels, length ranges and number of classes."""
     train_shape, test_shape = _series_shape(X_train), _series_shape(X_test)
-    rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        model = set_matching_params(cand.factory(random_state), dict(options or {}))
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {train_shape['series']} series")
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        if hasattr(model, "predict_proba"):
-            proba = model.predict_proba(X_test)
-            pred = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
-        else:
-            pred, proba = model.predict(X_test), None
-        predict_s = time.perf_counter() - start
-        scores = classification_scores(y_test, pred, proba, getattr(model, "classes_", None))
-        rows.append({"model": cand.name, "kind": cand.kind, **scores, "fit_s": fit_s, "predict_s": predict_s})
-        fitted[cand.name], predictions[cand.name] = model, pred
-    frame = sort_frame(pd.DataFrame(rows), task.primary)
-    info = dict(info or {})
-    info.update({"train_series": train_shape["series"], "test_series": test_shape["series"],
-                 "channels": train_shape["channels"],
-                 "train_length": (train_shape["min_length"], train_shape["max_length"]),
-                 "test_length": (test_shape["min_length"], test_shape["max_length"]),
-                 "classes": int(len(np.unique(y_train))), "random_state": random_state,
-                 "options": dict(options or {})})
-    info.setdefault("split", "given train and test series")
-    return Leaderboard(task.name, task.primary, frame, fitted, _histories(fitted), info, pd.Series(y_test),
-                       predictions)
+    info = {"split": "given train and test series", **dict(info or {}),
+            "train_series": train_shape["series"], "test_series": test_shape["series"],
+            "channels": train_shape["channels"],
+            "train_length": (train_shape["min_length"], train_shape["max_length"]),
+            "test_length": (test_shape["min_length"], test_shape["max_length"]),
+            "classes": int(len(np.unique(np.asarray(y_train))))}
+    return compare_prepared(task, X_train, y_train, X_test, y_test, models, random_state, options, progress,
+                            info, unit="series")
 
 
 __all__ = ["compare_series_classifiers", "series_classification_candidates"]

@@ -34,7 +34,7 @@ class Task:
     target_kind: str | None = None
     # "table": features are the table's columns; "text": one text column is the input;
     # "interactions": (user, item[, rating][, time]) rows; "series": time series (cases to classify,
-    # or one series to forecast)
+    # or one series to forecast); "images": image files, arrays or pixel tables
     input: str = "table"
 
     @property
@@ -131,6 +131,7 @@ def _register_builtin() -> None:
     _register_topics()
     _register_recommendation()
     _register_series()
+    _register_images()
 
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False, target_kind="regression"))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
@@ -267,4 +268,14 @@ def _register_series() -> None:
     task = register_task(Task("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False,
                               target_kind="forecast", input="series"))
     for candidate in forecasting_candidates():
+        task.register(candidate)
+
+
+def _register_images() -> None:
+    from deepmine.evaluation.image_classification import image_classification_candidates
+    from deepmine.evaluation.metrics import CLASSIFICATION_METRICS
+
+    task = register_task(Task("image_classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
+                              target_kind="classification", input="images"))
+    for candidate in image_classification_candidates():
         task.register(candidate)

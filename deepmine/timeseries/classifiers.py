@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from deepmine.base import DeepEstimator, store_params
-from deepmine.errors import ModelFormatError, ParameterError, check_positive_int
+from deepmine.errors import ParameterError, check_positive_int
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.timeseries.data import SeriesInput, SeriesPreprocessor, series_list
@@ -66,6 +66,7 @@ class SeriesDeepEstimator(SeriesInput, DeepEstimator):
     """
 
     _predict_batch_size = 256
+    _input_preprocessor = SeriesPreprocessor
     _step_budget, _most_auto_epochs = _STEP_BUDGET, 100  # what max_epochs="auto" aims at
 
     def _start_fit(self, X):
@@ -85,17 +86,6 @@ class SeriesDeepEstimator(SeriesInput, DeepEstimator):
         Xt = self.preprocessor_.transform(X)
         self._n_train = len(Xt)
         return Xt
-
-    @staticmethod
-    def _preprocessor_from_state(state: dict):
-        if state.get("kind") != "series":
-            raise ModelFormatError(f"the saved preprocessing has kind {state.get('kind')!r}, not 'series'; "
-                                   f"the model folder does not belong to a time-series model")
-        return SeriesPreprocessor.from_state(state)
-
-    def _prepare(self, X) -> np.ndarray:
-        self._check_fitted()
-        return self.preprocessor_.transform(X)
 
     def _training_settings(self) -> dict:
         n = getattr(self, "_n_train", 64)

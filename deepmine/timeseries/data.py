@@ -136,6 +136,8 @@ class SeriesPreprocessor:
         The common length; None takes the longest training series.
     """
 
+    kind = "series"  # names the saved state
+
     def __init__(self, normalize: str | None = "series", length: int | None = None):
         self.normalize, self.length = normalize, length
 
@@ -175,7 +177,7 @@ class SeriesPreprocessor:
         return self.fit(X).transform(X)
 
     def state_dict(self) -> dict:
-        return {"kind": "series", "normalize": self.normalize, "length": self.length,
+        return {"kind": self.kind, "normalize": self.normalize, "length": self.length,
                 "n_channels_": int(self.n_channels_), "length_": int(self.length_)}
 
     @classmethod

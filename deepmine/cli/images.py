@@ -1,0 +1,84 @@
+"""`deepmine images ...`: classify images with CNNs beside pixel classifiers; predict files with a saved model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
+                                 friendly, out, run_compare)
+from deepmine.errors import OutputExistsError
+
+images_app = typer.Typer(help="Images: CNNs (ResNet, LeNet) beside logistic regression, RBF SVM and k-NN on "
+                              "pixels.", no_args_is_help=True)
+
+
+@images_app.command("classify")
+@friendly
+def classify(data: str = typer.Argument(..., help="A folder with one sub-folder per class, an .npz file (arrays "
+                                                  "X and y), a table of pixel columns, or dataset:NAME."),
+             label: Optional[str] = typer.Option(None, "--label", "-l",
+                                                 help="The class column of a pixel table (e.g. digit)."),
+             split_column: Optional[str] = typer.Option(None, "--split-column",
+                                                        help="A column saying 'train' or 'test' (pixel tables)."),
+             test: Optional[str] = typer.Option(None, "--test", help="A separate test set in the same form."),
+             models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
+             max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the CNNs' epochs."),
+             out_dir: Optional[Path] = OUT_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+    """Compare CNN classifiers with pixel classifiers on DATA.
+
+    Writes the leaderboard, confusion.csv (the best model's confusion matrix: true class by row,
+    predicted by column) and predictions.csv (each test image's file or position, true and predicted class)."""
+    options = {"max_epochs": max_epochs} if max_epochs else None
+    kwargs = dict(target=label, split_column=split_column, test=test, models=models, test_size=test_size,
+                  random_state=seed, options=options)
+
+    def title(board):
+        info = board.info
+        return (f"image classification: {data}  ({info['train_images']} train / {info['test_images']} test "
+                f"images, {info['classes']} classes, {info['split']} split, seed {seed})")
+
+    def write(board, folder: Path) -> None:
+        import numpy as np
+        import pandas as pd
+
+        truth, pred = board.y_test.astype(str).to_numpy(), np.asarray(board.predictions[board.best]).astype(str)
+        pd.crosstab(pd.Series(truth, name="true"), pd.Series(pred, name="predicted")).to_csv(
+            folder / "confusion.csv")
+        paths = board.info.get("test_paths")
+        frame = pd.DataFrame({"image": paths if paths is not None else np.arange(len(truth)), "true": truth,
+                              "predicted": pred})
+        frame.to_csv(folder / "predictions.csv", index=False)
+
+    command = dict(kwargs)
+    run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title, write)
+
+
+@images_app.command("predict")
+@friendly
+def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or a run folder holding model/."),
+            files: List[Path] = typer.Argument(..., help="Image files or folders of images."),
+            output: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Where to write them."),
+            force: bool = FORCE_OPTION):
+    """Classify image FILES with a saved image model; writes file, prediction and class probabilities."""
+    import pandas as pd
+
+    from deepmine.persist import load
+    from deepmine.persist.atomic import atomic_write_text
+    from deepmine.vision.data import image_files
+
+    if output.exists() and not force:
+        raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
+    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
+        model_dir = model_dir / "model"
+    model = load(model_dir)
+    paths = image_files(files)
+    result = pd.DataFrame({"file": [str(p) for p in paths]})
+    proba = model.predict_proba([str(p) for p in paths])
+    result["prediction"] = [model.classes_[i] for i in proba.argmax(axis=1)]
+    for i, cls in enumerate(model.classes_):
+        result[f"proba_{cls}"] = proba[:, i]
+    atomic_write_text(output, result.to_csv(index=False))
+    out.print(f"wrote {len(result)} predictions to {output}", highlight=False)

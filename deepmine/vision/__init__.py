@@ -1,0 +1,1 @@
+"""Images: convolutional classifiers beside linear, SVM and k-NN on pixels; U-Net segmentation; saliency."""
