@@ -37,6 +37,13 @@ def resolve_batch_size(batch_size, n_rows: int) -> int:
     return int(batch_size)
 
 
+def auto_or_positive(name: str, value, auto) -> int:
+    """``auto()`` when ``value`` is "auto", else ``value`` checked as a positive whole number."""
+    from deepmine.errors import check_positive_int
+
+    return int(auto()) if isinstance(value, str) and value == "auto" else check_positive_int(name, value)
+
+
 class DeepEstimator(BaseEstimator):
     """Base class of deepmine's neural estimators.
 

@@ -82,3 +82,35 @@ def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or
         result[f"proba_{cls}"] = proba[:, i]
     atomic_write_text(output, result.to_csv(index=False))
     out.print(f"wrote {len(result)} predictions to {output}", highlight=False)
+
+
+@images_app.command("explain")
+@friendly
+def explain(model_dir: Path = typer.Argument(..., help="A saved CNN model folder, or a run folder holding model/."),
+            files: List[Path] = typer.Argument(..., help="Image files or folders of images."),
+            out_dir: Path = typer.Option(Path("heatmaps"), "--out", "-o", help="Folder for the PNG heat maps."),
+            method: str = typer.Option("gradcam", "--method", help="gradcam or saliency."),
+            force: bool = FORCE_OPTION):
+    """Heat maps of what a saved CNN looked at: one PNG per image (its name + _heat.png), drawn over the image."""
+    import numpy as np
+
+    from deepmine.errors import ParameterError
+    from deepmine.persist import load
+    from deepmine.vision.data import image_files, read_images
+    from deepmine.vision.explain import grad_cam, saliency, save_heatmap
+
+    if method not in ("gradcam", "saliency"):
+        raise ParameterError(f"--method must be gradcam or saliency, got {method!r}")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise OutputExistsError(f"'{out_dir}' exists and is not empty; pass --force to write into it")
+    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
+        model_dir = model_dir / "model"
+    model = load(model_dir)
+    paths = image_files(files)
+    names = [str(p) for p in paths]
+    heat = (grad_cam if method == "gradcam" else saliency)(model, names)
+    predicted = model.predict(names)
+    for path, image, h, label in zip(paths, read_images(names), heat, predicted):
+        target = out_dir / f"{path.stem}_heat.png"
+        save_heatmap(np.asarray(image).squeeze(), h, target)
+        out.print(f"  {path.name}: predicted {label}; wrote {target}", highlight=False)

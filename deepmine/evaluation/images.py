@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from deepmine.data.read import read_table
-from deepmine.data.split import given_split, stratified_split
 from deepmine.errors import ColumnError, ParameterError, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard
+from deepmine.evaluation.prepared import compare_prepared, split_cases, take
 from deepmine.evaluation.tasks import Task
 
 
@@ -48,15 +48,10 @@ def images_and_labels(data, target: str | None = None, split_column: str | None 
     return pixels, frame[target].reset_index(drop=True), split, None
 
 
-def _take(images, rows):
-    return images.iloc[rows].reset_index(drop=True) if isinstance(images, pd.DataFrame) else images[rows]
-
-
 def compare_image_classification(task: Task, data, target, split_column, test, test_size: float, models,
                                  random_state: int, options: Mapping[str, Any] | None,
                                  progress: Callable[[str], None] | None, table=None, query=None) -> Leaderboard:
     """The given split (``split_column`` or a separate ``test`` set) or a stratified one, then every classifier."""
-    from deepmine.evaluation.prepared import compare_prepared
 
     images, labels, split, paths = images_and_labels(data, target, split_column, table, query)
     if test is not None:
@@ -65,14 +60,9 @@ def compare_image_classification(task: Task, data, target, split_column, test, t
         X_test, y_test, _, test_paths = images_and_labels(test, target, None)
         X_train, y_train, how = images, labels, "given test set"
     else:
-        if split is not None:
-            train, held = given_split(split)
-            how = "given"
-        else:
-            train, held = stratified_split(labels.astype(str), test_size, random_state)
-            how = "stratified"
-        X_train, y_train = _take(images, train), labels.iloc[train].reset_index(drop=True)
-        X_test, y_test = _take(images, held), labels.iloc[held].reset_index(drop=True)
+        train, held, how = split_cases(labels, split, test_size, random_state)
+        X_train, y_train = take(images, train), labels.iloc[train].reset_index(drop=True)
+        X_test, y_test = take(images, held), labels.iloc[held].reset_index(drop=True)
         test_paths = None if paths is None else [paths[i] for i in held]
     info = {"split": how, "target": target, "train_images": int(len(y_train)), "test_images": int(len(y_test)),
             "classes": int(pd.Series(np.asarray(y_train)).nunique()), "test_size": test_size,

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from deepmine.data.read import read_table
-from deepmine.data.split import given_split, stratified_split
 from deepmine.errors import ColumnError, DataError, ParameterError, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard
+from deepmine.evaluation.prepared import split_cases, take
 from deepmine.evaluation.tasks import Task
 
 
@@ -74,10 +73,6 @@ def cases_and_labels(data, target: str | None, id_column: str | None = None, tim
     return cases, labels, None if split is None else pd.Series(split).reset_index(drop=True)
 
 
-def _take(cases, rows):
-    return cases[rows] if isinstance(cases, np.ndarray) else [cases[i] for i in rows]
-
-
 def compare_series_classification(task: Task, data, target, id_column, time_column, split_column, test,
                                   test_size: float, models, random_state: int, options: Mapping[str, Any] | None,
                                   progress: Callable[[str], None] | None, table=None, query=None) -> Leaderboard:
@@ -93,14 +88,9 @@ def compare_series_classification(task: Task, data, target, id_column, time_colu
         how = "given test set"
         X_train, y_train, X_test, y_test = cases, labels, test_cases, test_labels
     else:
-        if split is not None:
-            train, held = given_split(split)
-            how = "given"
-        else:
-            train, held = stratified_split(labels.astype(str), test_size, random_state)
-            how = "stratified"
-        X_train, y_train = _take(cases, train), labels.iloc[train].reset_index(drop=True)
-        X_test, y_test = _take(cases, held), labels.iloc[held].reset_index(drop=True)
+        train, held, how = split_cases(labels, split, test_size, random_state)
+        X_train, y_train = take(cases, train), labels.iloc[train].reset_index(drop=True)
+        X_test, y_test = take(cases, held), labels.iloc[held].reset_index(drop=True)
     info = {"split": how, "target": target, "id_column": id_column, "time_column": time_column}
     return compare_series_classifiers(task, X_train, y_train, X_test, y_test, models, random_state, options,
                                       progress, info)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from deepmine.base import DeepEstimator, store_params
+from deepmine.base import DeepEstimator, auto_or_positive, store_params
 from deepmine.errors import DataError, ParameterError, check_class_labels, check_fitted, \
     check_positive_int
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
@@ -154,17 +154,10 @@ class CNNClassifier(ImageInput, _ClassifierBase, DeepEstimator):
 
     def _training_settings(self) -> dict:
         n = getattr(self, "_n_train", 512)
-        batch = self.batch_size
-        if batch == "auto":
-            batch = auto_batch_size(n)
-        else:
-            check_positive_int("batch_size", batch)
-        epochs = self.max_epochs
-        if epochs == "auto":
-            epochs = auto_epochs(n, batch, _STEP_BUDGET.get(self.architecture, 1200))
-        else:
-            check_positive_int("max_epochs", epochs)
-        return {"lr": self.lr, "max_epochs": int(epochs), "lr_schedule": self.lr_schedule, "batch_size": int(batch)}
+        batch = auto_or_positive("batch_size", self.batch_size, lambda: auto_batch_size(n))
+        epochs = auto_or_positive("max_epochs", self.max_epochs,
+                                  lambda: auto_epochs(n, batch, _STEP_BUDGET.get(self.architecture, 1200)))
+        return {"lr": self.lr, "max_epochs": epochs, "lr_schedule": self.lr_schedule, "batch_size": batch}
 
 
 class PixelClassifier(ImageInput, ClassifierMixin, BaseEstimator):

@@ -44,7 +44,7 @@ def test_pixel_table_leaderboard(digits):
 def test_cli_classifies_a_folder_and_predicts_files(tmp_path, digit_folder):
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["images", "classify", str(digit_folder), "--models",
-                                      "cnn_lenet,logistic_pixels", "--max-epochs", "3", "-o", str(out)])
+                                      "cnn_lenet,logistic_pixels", "--max-epochs", "3", "--keep-all", "-o", str(out)])
     assert result.exit_code == 0, result.output
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board.model) == {"cnn_lenet", "logistic_pixels"}
@@ -58,6 +58,13 @@ def test_cli_classifies_a_folder_and_predicts_files(tmp_path, digit_folder):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(predicted)
     assert len(frame) == 4 and frame.filter(like="proba_").sum(axis=1).round(6).eq(1).all()
+    heat = tmp_path / "heat"
+    cnn = out / "models" / "cnn_lenet"
+    result = CliRunner().invoke(app, ["images", "explain", str(cnn), *map(str, files[:2]), "-o", str(heat)])
+    assert result.exit_code == 0, result.output
+    pngs = sorted(heat.glob("*_heat.png"))
+    assert [p.name for p in pngs] == sorted(f"{f.stem}_heat.png" for f in files[:2])
+    assert Image.open(pngs[0]).mode == "RGB" and Image.open(pngs[0]).size == (8, 8)
 
 
 def test_cli_bad_folder_is_one_line(tmp_path):
@@ -67,3 +74,16 @@ def test_cli_bad_folder_is_one_line(tmp_path):
     result = CliRunner().invoke(app, ["images", "classify", str(tmp_path / "data"), "-o", str(tmp_path / "r")])
     assert result.exit_code == 2 and "cats" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_cli_explain_refuses_a_pixel_model(tmp_path, digits):
+    npz = tmp_path / "digits.npz"
+    X = digits.drop(columns="digit").to_numpy().reshape(-1, 8, 8)
+    np.savez(npz, X=X, y=digits.digit.to_numpy())
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["images", "classify", str(npz), "--models", "knn_pixels", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    png = tmp_path / "one.png"
+    Image.fromarray((X[0] * 16).astype(np.uint8), mode="L").save(png)
+    result = CliRunner().invoke(app, ["images", "explain", str(out), str(png), "-o", str(tmp_path / "h")])
+    assert result.exit_code == 2 and "not a fitted deepmine deep model" in result.output
