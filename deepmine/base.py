@@ -208,7 +208,7 @@ class DeepEstimator(BaseEstimator):
 
     def _prepare(self, X) -> np.ndarray:
         self._check_fitted()
-        if getattr(self, "_input_preprocessor", None) is not None:  # traditional detectors borrow this method
+        if self._input_preprocessor is not None:
             return self.preprocessor_.transform(X)
         X = check_features(X)
         if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):

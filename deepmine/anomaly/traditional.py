@@ -62,8 +62,10 @@ class TableDetector(BaseDetector, BaseEstimator):
     def _check_fitted(self) -> None:
         check_fitted(self, "threshold_")
 
-    # The deep models' column checks (names, order, count), which need only _check_fitted and preprocessor_.
+    # The deep models' column checks (names, order, count), which need only _check_fitted, preprocessor_
+    # and the class attribute saying the input is a table.
     _prepare = DeepEstimator._prepare
+    _input_preprocessor = DeepEstimator._input_preprocessor
 
     def decision_function(self, X) -> np.ndarray:
         """The anomaly score of each row: higher is more anomalous."""
