@@ -28,6 +28,13 @@ class UnknownWordError(DataError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownNodeError(DataError, KeyError):
+    """A node asked about is not in the graph a model was fitted on."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class ParameterError(DeepmineError, ValueError):
     """A parameter has a value the model cannot use (contamination 0.7, n_clusters=1, ...)."""
 

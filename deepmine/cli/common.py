@@ -58,6 +58,19 @@ def parse_roles(items: List[str] | None) -> dict[str, str]:
     return roles
 
 
+def parse_k(k: str, what: str = "clusters") -> int | str:
+    """--k: a number of groups (2 or more) or 'auto'."""
+    if k == "auto":
+        return "auto"
+    try:
+        value = int(k)
+    except ValueError:
+        raise DataError(f"--k takes a number of {what} (2 or more) or 'auto', got {k!r}") from None
+    if value < 2:
+        raise DataError(f"--k must be at least 2 (or 'auto'), got {value}")
+    return value
+
+
 def print_board(board, title: str) -> None:
     frame = board.frame
     table = Table(title=title, title_justify="left")

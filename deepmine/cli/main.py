@@ -13,10 +13,11 @@ import typer
 from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
-                                 show_notice)
+                                 parse_k, show_notice)
 from deepmine.cli.recommend import recommend
 from deepmine.cli.series import series_app
 from deepmine.cli.images import images_app
+from deepmine.cli.graph import graph_app
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -27,6 +28,7 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(text_app, name="text")
 app.add_typer(series_app, name="series")
 app.add_typer(images_app, name="images")
+app.add_typer(graph_app, name="graph")
 app.command("recommend")(recommend)
 
 
@@ -50,18 +52,6 @@ app.command("regress")(_task_command("regression", "Compare deep and traditional
 
 
 LABEL_OPTION = typer.Option(None, "--label", "-l", help="A column used only to evaluate, never to fit.")
-
-
-def _parse_k(k: str) -> int | str:
-    if k == "auto":
-        return "auto"
-    try:
-        value = int(k)
-    except ValueError:
-        raise DataError(f"--k takes a number of clusters (2 or more) or 'auto', got {k!r}") from None
-    if value < 2:
-        raise DataError(f"--k must be at least 2 (or 'auto'), got {value}")
-    return value
 
 
 def _parse_contamination(value: str) -> float | str:
@@ -122,7 +112,7 @@ def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", 
             query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
     """Group the rows of DATA: deep clusterers beside k-means, GMM and agglomerative clustering."""
     kwargs = dict(label=label, models=models, random_state=seed, roles=parse_roles(role), table=table,
-                  query=query, options={"n_clusters": _parse_k(k)})
+                  query=query, options={"n_clusters": parse_k(k)})
     title = f"clustering: {data} (k={k}{', evaluated against ' + label if label else ''}, seed {seed})"
     run_compare("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
          kwargs, title, _cluster_files)

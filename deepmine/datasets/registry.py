@@ -8,7 +8,7 @@ from typing import Callable
 
 import pandas as pd
 
-from deepmine.datasets import corpora, series
+from deepmine.datasets import corpora, graphs, series
 from deepmine.errors import DataError, require
 
 
@@ -299,6 +299,77 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_classification('BasicMotions'); UEA multivariate archive (Bagnall et al. 2018)",
             "UEA archive: free for research use, cite the archive",
             series.basic_motions,
+        ),
+        Entry(
+            "karate", "communities", None, 78, 2,
+            "Zachary's karate club: friendships among 34 members of a club that split in two; the two "
+            "factions (Mr. Hi's and the officer's) are the ground-truth communities.",
+            "networkx.karate_club_graph(); Zachary, J. Anthropol. Res. 33 (1977)",
+            "public (published in 1977; networkx: BSD-3-Clause)",
+            graphs.karate,
+        ),
+        Entry(
+            "les_miserables", "communities", None, 254, 3,
+            "Co-appearance of 77 characters in Victor Hugo's Les Miserables; weight = number of chapters "
+            "in which both appear. No ground truth.",
+            "networkx.les_miserables_graph(); Knuth, The Stanford GraphBase (1993)",
+            "public (networkx: BSD-3-Clause)",
+            graphs.les_miserables,
+        ),
+        Entry(
+            "florentine_families", "communities", None, 20, 2,
+            "Marriage ties among 15 Renaissance Florentine families (Padgett). No ground truth.",
+            "networkx.florentine_families_graph(); Breiger and Pattison, Social Networks 8 (1986)",
+            "public (networkx: BSD-3-Clause)",
+            graphs.florentine_families,
+        ),
+        Entry(
+            graphs.lfr_name(0.1), "communities", None, 12914, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.1 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.1),
+        ),
+        Entry(
+            graphs.lfr_name(0.2), "communities", None, 13126, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.2 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.2),
+        ),
+        Entry(
+            graphs.lfr_name(0.3), "communities", None, 13466, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.3 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.3),
+        ),
+        Entry(
+            graphs.lfr_name(0.4), "communities", None, 13628, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.4 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.4),
+        ),
+        Entry(
+            graphs.lfr_name(0.5), "communities", None, 13802, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.5 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.5),
+        ),
+        Entry(
+            graphs.lfr_name(0.6), "communities", None, 13707, 2,
+            "LFR benchmark network with planted communities, mixing mu=0.6 (the share of each node's edges "
+            "that leave its community): 1,000 nodes, 19 communities of 20-100 nodes, mean degree 20; seed 0.",
+            "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
+            "generated (networkx: BSD-3-Clause)",
+            graphs._lfr(0.6),
         ),
         Entry(
             "airline", "forecasting", "passengers", 144, 2,

@@ -123,13 +123,15 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             split_column: str | None = None, user: str | None = None, item: str | None = None,
             item_features: str | None = None, user_features: str | None = None, k: int = 10,
             id_column: str | None = None, test: Any = None, horizon: int | None = None, season="auto",
-            n_origins: int = 3, progress: Callable[[str], None] | None = None) -> Leaderboard:
+            n_origins: int = 3, source: str | None = None, weight: str | bool | None = None, truth: Any = None,
+            progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
     ----------
     task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics",
-        "recommendation", "series_classification", "forecasting" or "image_classification"
+        "recommendation", "series_classification", "forecasting", "image_classification", "communities"
+        or "link_prediction"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``.
     target : the column to predict.
@@ -161,6 +163,12 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     horizon, season, n_origins : for forecasting, the steps ahead to forecast, the season length
         ("auto" from the frequency: 12 for monthly data, 52 weekly, ...) and the number of rolling
         origins of the backtest; ``target`` is the column to forecast and ``time_column`` its time.
+    source, target, weight, truth : for networks ("communities", "link_prediction"), ``data`` is an edge
+        table (or a networkx graph) and these name its endpoint columns (default "source" and "target"),
+        its weight column (default "weight" when present; False for none) and the ground-truth
+        communities used only to evaluate: a (node, community) table or its path, a Series or dict by
+        node, or a node attribute of a networkx graph; ``dataset:NAME`` graphs bring their own.
+        Link prediction holds out ``test_size`` of the edges (default 0.1) and as many non-edges.
     label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
         fit): true groups, or 1 for known anomalies and 0 for normal rows.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
@@ -169,7 +177,12 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     """
     task_obj = get_task(task)
     if test_size is None:
-        test_size = 0.2 if task_obj.input == "interactions" else 0.25
+        test_size = {"interactions": 0.2, "graph": 0.1}.get(task_obj.input, 0.25)
+    if task_obj.input == "graph":
+        from deepmine.evaluation.graph import compare_graph
+
+        return compare_graph(task_obj, data, source, target, weight, truth, test_size, models, random_state,
+                             options, progress, table, query)
     if task_obj.input == "images":
         from deepmine.evaluation.images import compare_image_classification
 

@@ -17,6 +17,7 @@ GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": Tr
                      "nmi": True, "ari": True, "silhouette": True, "davies_bouldin": False,
                      "calinski_harabasz": True, "average_precision": True, "precision_at_n": True, "f1": True,
                      "coherence": True, "diversity": True, "coverage": True, "mase": False, "smape": False,
+                     "modularity": True, "conductance": False,
                      **{m: True for m in ("hr", "ndcg", "precision", "recall", "map")}}
 
 

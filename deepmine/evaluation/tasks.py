@@ -34,7 +34,7 @@ class Task:
     target_kind: str | None = None
     # "table": features are the table's columns; "text": one text column is the input;
     # "interactions": (user, item[, rating][, time]) rows; "series": time series (cases to classify,
-    # or one series to forecast); "images": image files, arrays or pixel tables
+    # or one series to forecast); "images": image files, arrays or pixel tables; "graph": a network
     input: str = "table"
 
     @property
@@ -132,6 +132,7 @@ def _register_builtin() -> None:
     _register_recommendation()
     _register_series()
     _register_images()
+    _register_graph()
 
     reg = register_task(Task("regression", REGRESSION_METRICS, "r2", stratify=False, target_kind="regression"))
     reg.register(Candidate("deep_mlp", "deep", lambda s: DeepRegressor(random_state=s),
@@ -279,3 +280,46 @@ def _register_images() -> None:
                               target_kind="classification", input="images"))
     for candidate in image_classification_candidates():
         task.register(candidate)
+
+
+def _register_graph() -> None:
+    from deepmine import graph
+
+    task = register_task(Task("communities", ("nmi", "ari", "modularity", "conductance", "n_communities"), "nmi",
+                              stratify=False, unsupervised=True, input="graph"))
+    for name, embedding, method, text in (
+            ("node2vec_kmeans", "node2vec", "kmeans", "k-means on node2vec vectors (biased walks, q=0.5)"),
+            ("node2vec_gmm", "node2vec", "gmm", "Gaussian mixture on node2vec vectors"),
+            ("deepwalk_kmeans", "deepwalk", "kmeans", "k-means on DeepWalk vectors (uniform walks)")):
+        task.register(Candidate(name, "deep", lambda s, e=embedding, m=method: graph.EmbeddingCommunities(
+            e, m, random_state=s), text))
+    task.register(Candidate("louvain", "traditional", lambda s: graph.LouvainCommunities(random_state=s),
+                            "Louvain modularity maximisation"))
+    task.register(Candidate("label_propagation", "traditional",
+                            lambda s: graph.LabelPropagationCommunities(random_state=s), "asynchronous label propagation"))
+    task.register(Candidate("greedy_modularity", "traditional", lambda s: graph.GreedyModularityCommunities(),
+                            "greedy agglomerative modularity (Clauset-Newman-Moore)"))
+    task.register(Candidate("spectral", "traditional", lambda s: graph.SpectralCommunities(random_state=s),
+                            "spectral clustering of the adjacency"))
+
+    def links():
+        from deepmine.graph import links
+
+        return links
+
+    task = register_task(Task("link_prediction", ("roc_auc", "average_precision"), "roc_auc", stratify=False,
+                              unsupervised=True, input="graph"))
+    for name, embedding, scoring, text in (
+            ("node2vec_hadamard", "node2vec", "hadamard", "logistic regression on node2vec vector products"),
+            ("node2vec_cosine", "node2vec", "cosine", "cosine similarity of node2vec vectors"),
+            ("deepwalk_cosine", "deepwalk", "cosine", "cosine similarity of DeepWalk vectors")):
+        task.register(Candidate(name, "deep", lambda s, e=embedding, c=scoring: links().EmbeddingLinkPredictor(
+            e, c, random_state=s), text))
+    task.register(Candidate("common_neighbours", "traditional", lambda s: links().CommonNeighbours(),
+                            "number of shared neighbours"))
+    task.register(Candidate("adamic_adar", "traditional", lambda s: links().AdamicAdar(),
+                            "shared neighbours weighted by 1/log(degree)"))
+    task.register(Candidate("jaccard", "traditional", lambda s: links().JaccardCoefficient(),
+                            "shared over all neighbours"))
+    task.register(Candidate("preferential_attachment", "traditional", lambda s: links().PreferentialAttachment(),
+                            "product of the degrees"))

@@ -1,0 +1,114 @@
+"""`deepmine graph ...`: communities in a network and link prediction, deep embeddings beside graph algorithms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+                                 TABLE_OPTION, friendly, out, parse_k, run_compare)
+
+graph_app = typer.Typer(help="Networks: communities (DeepWalk / node2vec + k-means vs Louvain, label propagation, "
+                             "spectral) and link prediction (embeddings vs common neighbours, Adamic-Adar).",
+                        no_args_is_help=True)
+
+EDGES_ARGUMENT = typer.Argument(..., help="An edge list: CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or "
+                                          "dataset:NAME (karate, les_miserables, lfr_mu03, ...).")
+SOURCE_OPTION = typer.Option(None, "--source", help="The column of each edge's first node (default 'source').")
+TARGET_OPTION = typer.Option(None, "--target", help="The column of each edge's second node (default 'target').")
+WEIGHT_OPTION = typer.Option(None, "--weight", help="A column of non-negative edge weights (default: 'weight' if "
+                                                    "present).")
+UNWEIGHTED_OPTION = typer.Option(False, "--unweighted", help="Ignore any weight column.")
+
+
+def _weight(weight: Optional[str], unweighted: bool):
+    return False if unweighted else weight
+
+
+def _graph_title(task: str, data: str, seed: int):
+    def title(board) -> str:
+        g = board.info["graph"]
+        extra = f", truth: {board.info['truth_communities']} communities" if "truth" in board.info else ""
+        return f"{task}: {data}  ({g['nodes']} nodes, {g['edges']} edges{extra}, seed {seed})"
+
+    return title
+
+
+@graph_app.command("communities")
+@friendly
+def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION,
+                target: Optional[str] = TARGET_OPTION, weight: Optional[str] = WEIGHT_OPTION,
+                unweighted: bool = UNWEIGHTED_OPTION,
+                k: str = typer.Option("auto", "--k", "-k", help="Number of communities for the methods that take "
+                                                                "one, or 'auto' (highest modularity)."),
+                truth: Optional[str] = typer.Option(None, "--truth", help="A file of ground-truth communities "
+                                                    "(node, community), used only to score (NMI, ARI)."),
+                models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+                table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION,
+                draw: bool = typer.Option(True, "--draw/--no-draw", help="Write network.png, the graph coloured by "
+                                                                         "the best model's communities."),
+                keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+    """Find communities: node2vec/DeepWalk vectors clustered, beside Louvain, label propagation, greedy
+    modularity and spectral clustering.
+
+    Writes the leaderboard, communities.csv (each node's community under every model, best first) and
+    network.png."""
+    kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), truth=truth, models=models,
+                  random_state=seed, table=table, query=query, options={"n_communities": parse_k(k, "communities")})
+
+    def write(board, folder: Path) -> None:
+        table_ = board.data.copy()
+        for name in board.frame["model"]:
+            table_[name] = board.predictions[name]
+        if board.y_test is not None:
+            table_["truth"] = board.y_test.to_numpy()
+        table_.to_csv(folder / "communities.csv", index=False)
+        if draw:
+            from deepmine.errors import DeepmineError
+            from deepmine.graph.data import as_graph
+            from deepmine.graph.draw import draw_communities
+
+            try:
+                graph = as_graph(data, source=source, target=target, weight=_weight(weight, unweighted),
+                                 table=table, query=query)
+                draw_communities(graph, board.predictions[board.best], folder / "network.png",
+                                 title=f"{board.best}: {board.frame.iloc[0]['n_communities']} communities",
+                                 random_state=seed)
+            except DeepmineError as exc:  # a picture never fails the run
+                out.print(f"no network.png: {exc}", highlight=False)
+
+    command = {"source": source, "target": target, "weight": weight, "k": k, "truth": truth, "models": models,
+               "seed": seed}
+    run_compare("communities", data, out_dir, force, keep_all, command, kwargs,
+                _graph_title("communities", data, seed), write)
+
+
+@graph_app.command("links")
+@friendly
+def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, target: Optional[str] = TARGET_OPTION,
+          weight: Optional[str] = WEIGHT_OPTION, unweighted: bool = UNWEIGHTED_OPTION,
+          test_size: float = typer.Option(0.1, "--test-size", help="Share of edges held out (with as many "
+                                                                   "non-edges) to score."),
+          models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+          table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
+          force: bool = FORCE_OPTION):
+    """Predict missing links: hold out edges, score them and as many non-edges by node2vec/DeepWalk
+    similarity beside common neighbours, Adamic-Adar, Jaccard and preferential attachment.
+
+    Writes the leaderboard and scores.csv (each held-out pair, whether it is an edge, every model's score)."""
+    kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), test_size=test_size,
+                  models=models, random_state=seed, table=table, query=query)
+
+    def write(board, folder: Path) -> None:
+        table_ = board.data.copy()
+        table_["edge"] = board.y_test.to_numpy()
+        for name in board.frame["model"]:
+            table_[name] = board.predictions[name]
+        table_.to_csv(folder / "scores.csv", index=False)
+
+    command = {"source": source, "target": target, "weight": weight, "test_size": test_size, "models": models,
+               "seed": seed}
+    run_compare("link_prediction", data, out_dir, force, keep_all, command, kwargs,
+                _graph_title("link prediction", data, seed), write)
