@@ -20,9 +20,11 @@ from deepmine.errors import ParameterError, check_fitted, check_positive_int
 from deepmine.graph.data import Graph, as_graph, find_nodes, node_lookup
 from deepmine.graph.walks import random_walks
 
-# With epochs="auto" the skip-gram sees about this many walk tokens in all (at least one pass):
-# a thousand-node graph's walks are read once, a 34-node graph's about fifteen times.
-_AUTO_TOKENS = 200_000
+# With epochs="auto" the skip-gram sees about this many walk tokens in all (at least one pass, at
+# most 50): a thousand-node graph's walks are read twice, a 34-node graph's fifty times. On the LFR
+# graphs two passes instead of one lifted NMI from 0.97 to 0.98 (mu=0.3) and 0.72 to 0.86 (mu=0.4);
+# more passes did not help (benchmarks/bench_graph.py).
+_AUTO_TOKENS = 800_000
 
 
 class DeepWalk(TransformerMixin, BaseEstimator):
@@ -41,8 +43,8 @@ class DeepWalk(TransformerMixin, BaseEstimator):
     negative : int
         Noise nodes drawn per positive pair (negative sampling).
     epochs : int or "auto"
-        Passes of skip-gram over the walks; "auto" makes about 200,000 tokens in all (one pass for a
-        thousand nodes, more for small graphs).
+        Passes of skip-gram over the walks; "auto" makes about 800,000 tokens in all (two passes for
+        a thousand nodes with the default walks, up to 50 for small graphs).
     learning_rate : float
         Initial skip-gram learning rate, decayed linearly.
     workers : int

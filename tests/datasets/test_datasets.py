@@ -22,7 +22,8 @@ def test_available_lists_the_promised_datasets():
         assert name in set(table["name"])
     assert table["name"].is_unique
     assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly",
-                                  "text_classification", "topics", "recommendation", "series_classification", "forecasting"}
+                                  "text_classification", "topics", "recommendation", "series_classification", "forecasting",
+                                  "communities"}
     for column in ["description", "source", "licence"]:
         assert (table[column].str.len() > 10).all(), column
 
@@ -38,8 +39,8 @@ def test_dataset_matches_its_catalogue_entry(name):
     assert "rownames" not in data.frame.columns
     assert data.frame.columns.is_unique
     assert isinstance(data.frame.index, pd.RangeIndex)
-    if data.target is None:  # a corpus without a target: X is the whole table
-        assert data.task == "topics"
+    if data.target is None:  # a corpus or a network without a target: X is the whole table
+        assert data.task in ("topics", "communities")
         pd.testing.assert_frame_equal(data.X, data.frame)
         with pytest.raises(DataError, match="has no target"):
             data.y
@@ -59,6 +60,14 @@ def test_target_suits_the_task(name):
     data = datasets.load(name)
     if data.task == "topics":
         assert data.target is None
+    elif data.task == "communities":  # an edge list; known communities come from datasets.graphs.truth
+        from deepmine.datasets.graphs import truth
+
+        assert data.target is None and {"source", "target"} <= set(data.frame.columns)
+        known = truth(name)
+        if known is not None:
+            nodes = set(data.frame.source) | set(data.frame.target)
+            assert set(known.node) == nodes and known.community.nunique() >= 2
     elif data.task == "clustering":
         assert data.y.nunique() == 10  # the ten digits, a label for evaluation
     elif data.task == "recommendation":  # explicit ratings on a star scale
