@@ -23,10 +23,19 @@ def _dataset_truth(data):
     return None
 
 
-def _build(cand, random_state: int, options):
+def _fit_each(task, models, graph, random_state: int, options, progress, what: str):
+    """Fit each selected candidate on ``graph``: yields (candidate, fitted model, fit seconds)."""
     from deepmine.evaluation.compare import set_matching_params
 
-    return set_matching_params(cand.factory(random_state), dict(options or {}))
+    for cand in task.select(models):
+        if progress:
+            progress(f"fitting {cand.name} ({cand.kind}) on {what}")
+        model = set_matching_params(cand.factory(random_state), dict(options or {}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            start = time.perf_counter()
+            model.fit(graph)
+            yield cand, model, time.perf_counter() - start
 
 
 def compare_graph(task: Task, data, source=None, target=None, weight=None, truth=None, test_size: float = 0.1,
@@ -57,15 +66,8 @@ def _communities(task, graph, data, truth, models, random_state, options, progre
                               "least two (or give no truth)")
         info.update(truth=source, truth_communities=int(len(np.unique(codes[codes >= 0]))))
     rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {graph.n_nodes} nodes, {graph.n_edges} edges")
-        model = _build(cand, random_state, options)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            start = time.perf_counter()
-            model.fit(graph)
-            fit_s = time.perf_counter() - start
+    what = f"{graph.n_nodes} nodes, {graph.n_edges} edges"
+    for cand, model, fit_s in _fit_each(task, models, graph, random_state, options, progress, what):
         rows.append({"model": cand.name, "kind": cand.kind, **community_scores(graph.adjacency, model.labels_, codes),
                      "fit_s": fit_s})
         fitted[cand.name], predictions[cand.name] = model, model.labels_
@@ -87,18 +89,11 @@ def _link_prediction(task, graph, test_size, models, random_state, options, prog
     info.update(test_size=test_size, held_out_edges=held, negative_pairs=int(len(split.labels) - held),
                 train_edges=split.train.n_edges)
     rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {split.train.n_edges} edges")
-        model = _build(cand, random_state, options)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            start = time.perf_counter()
-            model.fit(split.train)
-            fit_s = time.perf_counter() - start
-            start = time.perf_counter()
-            scores = np.asarray(model.score_links(split.pairs, positions=True), dtype=float)
-            predict_s = time.perf_counter() - start
+    what = f"{split.train.n_edges} edges"
+    for cand, model, fit_s in _fit_each(task, models, split.train, random_state, options, progress, what):
+        start = time.perf_counter()
+        scores = np.asarray(model.score_links(split.pairs, positions=True), dtype=float)
+        predict_s = time.perf_counter() - start
         rows.append({"model": cand.name, "kind": cand.kind, **link_scores(split.labels, scores), "fit_s": fit_s,
                      "predict_s": predict_s})
         fitted[cand.name], predictions[cand.name] = model, scores

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from deepmine import compare
 from deepmine.cli.main import app
 from deepmine.errors import DeepmineError, TargetError
+from deepmine.persist import load
 
 FAST = {"num_walks": 5, "walk_length": 20, "dimensions": 16}
 
@@ -75,6 +76,13 @@ def test_cli_links_writes_pair_scores(tmp_path):
     scores = pd.read_csv(out / "scores.csv")
     assert list(scores.columns) == ["source", "target", "edge", "adamic_adar", "jaccard"]
     assert scores.edge.sum() == 8 and len(scores) == 16
+    best = load(out / "model")  # the best scorer, saved without pickle, scores the same pairs again
+    assert type(best).__name__ in {"AdamicAdar", "JaccardCoefficient"}
+    assert best.score_links(scores[["source", "target"]]) == pytest.approx(scores[best_name(out)].to_numpy())
+
+
+def best_name(run) -> str:
+    return json.loads((run / "metrics.json").read_text())["best"]
 
 
 @pytest.mark.parametrize("rows, args, message", [
