@@ -58,6 +58,13 @@ def parse_roles(items: List[str] | None) -> dict[str, str]:
     return roles
 
 
+def model_folder(path: Path) -> tuple[Path, Optional[Path]]:
+    """The saved model's folder, and the run folder when ``path`` is one (it holds model/)."""
+    if not (path / "config.json").exists() and (path / "model" / "config.json").exists():
+        return path / "model", path
+    return path, None
+
+
 def parse_k(k: str, what: str = "clusters") -> int | str:
     """--k: a number of groups (2 or more) or 'auto'."""
     if k == "auto":

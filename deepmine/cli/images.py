@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
-                                 friendly, out, run_compare)
+                                 friendly, model_folder, out, run_compare)
 from deepmine.errors import OutputExistsError
 
 images_app = typer.Typer(help="Images: CNNs (ResNet, LeNet) beside logistic regression, RBF SVM and k-NN on "
@@ -71,9 +71,7 @@ def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or
 
     if output.exists() and not force:
         raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
-    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
-        model_dir = model_dir / "model"
-    model = load(model_dir)
+    model = load(model_folder(model_dir)[0])
     paths = image_files(files)
     result = pd.DataFrame({"file": [str(p) for p in paths]})
     proba = model.predict_proba([str(p) for p in paths])
@@ -103,9 +101,7 @@ def explain(model_dir: Path = typer.Argument(..., help="A saved CNN model folder
         raise ParameterError(f"--method must be gradcam or saliency, got {method!r}")
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise OutputExistsError(f"'{out_dir}' exists and is not empty; pass --force to write into it")
-    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
-        model_dir = model_dir / "model"
-    model = load(model_dir)
+    model = load(model_folder(model_dir)[0])
     paths = image_files(files)
     names = [str(p) for p in paths]
     heat = (grad_cam if method == "gradcam" else saliency)(model, names)

@@ -13,11 +13,12 @@ import typer
 from deepmine.cli.common import (CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
-                                 parse_k, show_notice)
+                                 model_folder, parse_k, show_notice)
 from deepmine.cli.recommend import recommend
 from deepmine.cli.series import series_app
 from deepmine.cli.images import images_app
 from deepmine.cli.graph import graph_app
+from deepmine.cli.explain import explain_command
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -29,6 +30,7 @@ app.add_typer(text_app, name="text")
 app.add_typer(series_app, name="series")
 app.add_typer(images_app, name="images")
 app.add_typer(graph_app, name="graph")
+app.command("explain")(explain_command)
 app.command("recommend")(recommend)
 
 
@@ -158,9 +160,7 @@ def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or
 
     if output.exists() and not force:
         raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
-    if not (model_dir / "config.json").exists() and (model_dir / "model" / "config.json").exists():
-        model_dir = model_dir / "model"
-    model = load(model_dir)
+    model = load(model_folder(model_dir)[0])
     frame = read_table(data, table=table, query=query)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

@@ -5,10 +5,15 @@ A deep model's folder holds ``config.json`` (class, parameters, learned attribut
 TabularPreprocessor) and ``history.csv``. A traditional scikit-learn model is stored with skops'
 secure format (``model.skops``), which rebuilds only types on an allow-list instead of running
 pickle's arbitrary code; ``config.json`` says which format a folder uses.
+
+A scikit-learn object that holds fitted deep models (a calibrated network, a Pipeline ending in one)
+is saved in both ways: each deep model in its own folder under ``parts/``, and the rest as skops
+with a marker where each deep model was; loading puts the deep models back in their places.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import platform
@@ -110,10 +115,60 @@ def _save_deep(model, folder: Path, config: dict) -> None:
     model.history_.to_csv(folder / "history.csv", index=False)
 
 
+class _Part:
+    """Stands, in a saved object graph, for a deep model saved in its own folder under parts/."""
+
+    def __init__(self, name: str = ""):
+        self.name = name
+
+
+def _find(model, wanted) -> list:
+    """The objects inside ``model`` (through estimators' attributes, lists, tuples and dicts) for which
+    ``wanted(obj)`` is true, each once, without looking inside them."""
+    found, seen = {}, set()
+
+    def walk(obj, depth: int) -> None:
+        if id(obj) in seen or depth > 16:
+            return
+        seen.add(id(obj))
+        if wanted(obj):
+            found[id(obj)] = obj
+            return
+        if isinstance(obj, dict):
+            items = list(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            items = list(obj)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type) and \
+                type(obj).__module__.split(".")[0] in ("sklearn", "deepmine"):
+            items = list(vars(obj).values())
+        else:
+            return
+        for item in items:
+            walk(item, depth + 1)
+
+    walk(model, 0)
+    return list(found.values())
+
+
+def _deep_parts(model) -> list:
+    """The fitted deep models inside ``model`` (a meta-estimator, a Pipeline)."""
+    from deepmine.base import DeepEstimator
+
+    return _find(model, lambda obj: isinstance(obj, DeepEstimator) and hasattr(obj, "module_"))
+
+
 def _save_skops(model, folder: Path, config: dict) -> None:
     import skops.io as sio
 
     config.update(format="skops", file="model.skops")
+    parts = _deep_parts(model)
+    if parts:
+        names = [f"part{i}" for i in range(len(parts))]
+        shell = copy.deepcopy(model, {id(part): _Part(name) for part, name in zip(parts, names)})
+        for part, name in zip(parts, names):
+            save_model(part, folder / "parts" / name)
+        config["parts"] = names
+        model = shell
     sio.dump(model, folder / "model.skops")
 
 
@@ -215,7 +270,19 @@ def _load_skops(path: Path, config: dict):
     if refused:
         raise ModelFormatError(f"refusing to load '{file}': it holds functions or types outside scikit-learn, "
                                f"numpy, scipy and deepmine ({', '.join(refused)}), which could run code")
-    return sio.load(file, trusted=untrusted)
+    model = sio.load(file, trusted=untrusted)
+    names = config.get("parts") or []
+    if not names:
+        return model
+    missing = [n for n in names if not (path / "parts" / n / "config.json").exists()]
+    if missing:
+        raise ModelFormatError(f"'{path}' lacks the deep model(s) parts/{', parts/'.join(missing)}; the model folder "
+                               f"is incomplete")
+    parts = {name: load(path / "parts" / name) for name in names}
+    # deepcopy looks every object up in its memo first, so each marker becomes its loaded deep model
+    # wherever it was referenced (wrappers such as FrozenEstimator stay wrappers)
+    markers = _find(model, lambda obj: isinstance(obj, _Part))
+    return copy.deepcopy(model, {id(marker): parts[marker.name] for marker in markers})
 
 
 __all__ = ["load", "save_model"]

@@ -16,7 +16,7 @@ def test_classification_leaderboard_on_breast_cancer():
     assert set(frame.model) == {"deep_mlp", "logistic_neuron", "majority", "logistic_regression", "random_forest",
                                 "hist_gradient_boosting"}
     assert list(frame.columns) == ["model", "kind", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc",
-                                   "log_loss", "fit_s", "predict_s"]
+                                   "log_loss", "ece", "fit_s", "predict_s"]
     assert (frame.fit_s > 0).all() and (frame.predict_s > 0).all()
     assert frame.accuracy.is_monotonic_decreasing and board.best == frame.model.iloc[0]
     deep = frame.set_index("model").loc["deep_mlp"]

@@ -42,6 +42,23 @@ def test_traditional_model_round_trip_without_pickle(tmp_path, penguins):
                                   model.predict_proba(penguins.X))
 
 
+def test_pipeline_ending_in_a_deep_model_saves_its_network_apart(tmp_path, diabetes):
+    """skops stores the pipeline with a marker where the network was; the network is saved as safetensors."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), DeepRegressor(hidden=(8,), max_epochs=3, random_state=0))
+    pipe.fit(diabetes.X, diabetes.y)
+    save_model(pipe, tmp_path / "p")
+    assert json.loads((tmp_path / "p" / "config.json").read_text())["parts"] == ["part0"]
+    assert (tmp_path / "p" / "parts" / "part0" / "weights.safetensors").exists()
+    back = deepmine.load(tmp_path / "p")
+    np.testing.assert_allclose(back.predict(diabetes.X), pipe.predict(diabetes.X))
+    (tmp_path / "p" / "parts" / "part0" / "config.json").unlink()
+    with pytest.raises(ModelFormatError, match="lacks the deep model"):
+        deepmine.load(tmp_path / "p")
+
+
 def test_existing_folder_is_not_overwritten_unless_asked(tmp_path, penguins):
     clf = DeepClassifier(hidden=(8,), max_epochs=2, random_state=0).fit(penguins.X, penguins.y)
     clf.save(tmp_path / "m")
