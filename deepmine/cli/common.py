@@ -154,10 +154,10 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
 def run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
-              force: bool, title: str | None = None):
+              force: bool, title: str | None = None, calibrate: Optional[str] = None):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
-                  query=query)
+                  query=query, calibrate=calibrate or False)
 
     def default_title(board):
         info = board.info
@@ -180,5 +180,8 @@ TIME_OPTION = typer.Option(None, "--time-column", help="Hold out the latest rows
 GROUP_OPTION = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
 TABLE_OPTION = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
 QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a database URL.")
+CALIBRATE_OPTION = typer.Option(None, "--calibrate", help="Calibrate every classifier's probabilities on a fifth "
+                                "of its training rows: auto (temperature for networks, isotonic/Platt otherwise), "
+                                "temperature, isotonic or sigmoid.")
 KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")

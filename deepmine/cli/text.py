@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, run_compare)
 
 text_app = typer.Typer(help="Text mining: classify texts, find topics, learn word vectors, search.",
@@ -25,10 +25,10 @@ def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optio
              split_column: Optional[str] = SPLIT_OPTION, models: Optional[str] = MODELS_OPTION,
              test_size: float = TEST_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
-             force: bool = FORCE_OPTION):
+             force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION):
     """Compare deep text classifiers (LSTM, CNN, MiniLM) with TF-IDF models and a sentiment lexicon on DATA."""
     kwargs = dict(target=target, text=text, split_column=split_column, models=models, test_size=test_size,
-                  random_state=seed, table=table, query=query)
+                  random_state=seed, table=table, query=query, calibrate=calibrate or False)
 
     def title(board):
         info = board.info

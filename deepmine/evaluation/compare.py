@@ -14,7 +14,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from deepmine.data.read import read_table
 from deepmine.data.roles import infer_roles
 from deepmine.data.split import given_split, group_split, random_split, stratified_split, time_split
-from deepmine.errors import ColumnError, DataWarning, TargetError
+from deepmine.errors import ColumnError, DataWarning, ParameterError, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.metrics import classification_scores, regression_scores
 from deepmine.evaluation.tasks import Candidate, Task, get_task
@@ -124,7 +124,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             item_features: str | None = None, user_features: str | None = None, k: int = 10,
             id_column: str | None = None, test: Any = None, horizon: int | None = None, season="auto",
             n_origins: int = 3, source: str | None = None, weight: str | bool | None = None, truth: Any = None,
-            progress: Callable[[str], None] | None = None) -> Leaderboard:
+            calibrate: bool | str = False, progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
@@ -171,11 +171,16 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         Link prediction holds out ``test_size`` of the edges (default 0.1) and as many non-edges.
     label : for clustering, topics and anomaly detection, a column used only to evaluate (never to
         fit): true groups, or 1 for known anomalies and 0 for normal rows.
+    calibrate : for classification and text classification, calibrate every model's probabilities on a
+        fifth of its training rows (see :class:`deepmine.explain.CalibratedClassifier`): True or "auto"
+        (temperature scaling for networks, isotonic or Platt for the others), or "temperature",
+        "isotonic", "sigmoid". The leaderboard's ``ece`` column shows the effect.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
         ``{"contamination": 0.05}`` or ``{"max_epochs": 5}``.
     progress : called with a short message before each model is fitted.
     """
     task_obj = get_task(task)
+    calibration = _calibration(task_obj, calibrate)
     if test_size is None:
         test_size = {"interactions": 0.2, "graph": 0.1}.get(task_obj.input, 0.25)
     if task_obj.input == "graph":
@@ -242,8 +247,10 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
         row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
         if cv:
-            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles, options))
-        model = set_matching_params(_set_roles(cand.factory(random_state), kept_roles), dict(options or {}))
+            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles, options,
+                                       calibration))
+        model = _calibrated(set_matching_params(_set_roles(cand.factory(random_state), kept_roles),
+                                                dict(options or {})), calibration, random_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             start = time.perf_counter()
@@ -266,19 +273,44 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             "options": dict(options or {}),
             "features": keep, "roles": kept_roles,
             "skipped_columns": {c: r for c, r in resolved.items() if r in _SKIPPED_ROLES and c not in split_cols},
-            "test_size": test_size, "cv": cv, "random_state": random_state,
+            "test_size": test_size, "cv": cv, "random_state": random_state, "calibration": calibration,
             "split": "given" if split_column else "time" if time_column else "group" if group_column else (
                 "stratified" if task_obj.stratify else "random")}
     return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions)
 
 
-def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles, options=None) -> dict[str, float]:
+def _calibration(task: Task, calibrate) -> str | None:
+    """The calibration method compare applies (None: none), after checking it suits the task."""
+    if calibrate is False or calibrate is None:
+        return None
+    if task.input not in ("table", "text") or not task.classifies:
+        raise ParameterError(f"calibrate applies to classifiers' probabilities (classification, "
+                             f"text_classification), not to {task.name}")
+    from deepmine.explain.calibration import METHODS
+
+    method = "auto" if calibrate is True else calibrate
+    if method not in METHODS:
+        raise ParameterError(f"calibrate must be True or one of {', '.join(METHODS)}, got {calibrate!r}")
+    return method
+
+
+def _calibrated(model, calibration: str | None, seed: int):
+    if calibration is None:
+        return model
+    from deepmine.explain.calibration import CalibratedClassifier
+
+    return CalibratedClassifier(model, method=calibration, random_state=seed)
+
+
+def _cross_validate(task: Task, cand: Candidate, X, y, k: int, seed: int, roles, options=None,
+                    calibration: str | None = None) -> dict[str, float]:
     if task.stratify:
         folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y.astype(str))
     else:
         folds = KFold(n_splits=k, shuffle=True, random_state=seed).split(X)
     per_fold = []
-    base = set_matching_params(_set_roles(cand.factory(seed), roles), dict(options or {}))
+    base = _calibrated(set_matching_params(_set_roles(cand.factory(seed), roles), dict(options or {})), calibration,
+                       seed)
     for tr, te in folds:
         model = clone(base)
         with warnings.catch_warnings():
