@@ -41,7 +41,7 @@ def _predictor(model, target):
                                  f"{', '.join(map(str, classes))}")
         target = matches[0]
     k = classes.index(target)
-    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of {target!r}"
+    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {target!r}"
 
 
 def partial_dependence(model, X, feature: str, grid_size: int = 20, target=None, max_rows: int = 500,

@@ -43,7 +43,7 @@ def test_kernel_shap_contributions_add_up_to_the_prediction(churn):
     assert list(table.columns) == ["row", "feature", "value", "contribution"] and len(table) == 4 * X.shape[1]
     sums = table.groupby("row")["contribution"].sum().to_numpy()
     assert sums + attribution.base_value == pytest.approx(expected, abs=1e-6)
-    assert attribution.target == "probability of 'yes'"
+    assert attribution.target == "probability of class 'yes'"
 
 
 def test_two_known_columns_rank_first_for_a_traditional_model():
@@ -66,7 +66,7 @@ def test_partial_dependence_rises_with_the_feature_that_drives_the_label():
     assert pd_table.average.iloc[-1] > pd_table.average.iloc[0] + 0.5  # probability of "yes" rises with x3
     flat, _ = partial_dependence(model, numeric, "x5", grid_size=10, max_rows=200)
     assert np.ptp(flat.average) < 0.1
-    assert pd_table.attrs["target"] == "probability of 'yes'"
+    assert pd_table.attrs["target"] == "probability of class 'yes'"
 
 
 def test_partial_dependence_of_a_categorical_and_of_a_regressor(churn):
