@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
@@ -105,6 +106,33 @@ def print_board(board, title: str) -> None:
     out.print(board.verdict(), highlight=False, soft_wrap=True)
 
 
+# Set by the root option --quiet: no progress line (the leaderboard and notices still print).
+QUIET = False
+
+
+@contextmanager
+def progress_line(start: str):
+    """A live status line on stderr: the model being fitted and, for networks, its epoch and losses.
+    Yields the function ``compare`` calls before each model; under --quiet nothing is shown."""
+    if QUIET:
+        yield lambda message: None
+        return
+    from deepmine.training.callbacks import epoch_listener
+
+    current = {"message": start}
+
+    def on_model(message: str) -> None:
+        current["message"] = message
+        status.update(message)
+
+    def on_epoch(epoch: int, total: int, record: dict) -> None:
+        losses = "  ".join(f"{k} {v:.4f}" for k, v in record.items() if k.endswith("_loss") and isinstance(v, float))
+        status.update(f"{current['message']}: epoch {epoch}/{total}  {losses}")
+
+    with err.status(start) as status, epoch_listener(on_epoch):
+        yield on_model
+
+
 def run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
     if out_dir is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -121,6 +149,7 @@ def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -
 
     from deepmine.persist import save_model
     from deepmine.persist.atomic import atomic_folder
+    from deepmine.report.artifacts import write_artifacts
 
     with atomic_folder(out_dir, replace=True) as tmp:
         board.to_csv(tmp / "leaderboard.csv")
@@ -129,12 +158,26 @@ def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -
         if board.histories:
             hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
             hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
+        write_artifacts(board, tmp)
         if extra is not None:
             extra(board, tmp)
-        save_model(board.best_model, tmp / "model")
+        if board.best_kept is not None:
+            save_model(board.models[board.best_kept], tmp / "model")
         if keep_all:
             for name, model in board.models.items():
                 save_model(model, tmp / "models" / name)
+        _write_report(tmp)
+
+
+def _write_report(folder: Path) -> None:
+    """report.html from the finished run folder; a report that cannot be written never fails the run."""
+    try:
+        from deepmine.report.build import write_report
+
+        write_report(folder)
+    except Exception as exc:  # noqa: BLE001 - the run's results matter more than its page
+        err.print(f"[yellow]note:[/] no report.html ({type(exc).__name__}: {exc}); `deepmine report` can retry",
+                  highlight=False, soft_wrap=True)
 
 
 def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
@@ -143,11 +186,13 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     from deepmine.evaluation import compare
 
     out_dir = run_folder(out_dir, task, force)
-    with err.status(f"{task} on {data}") as status:
-        board = compare(task, data, progress=lambda msg: status.update(msg), **compare_kwargs)
+    with progress_line(f"{task} on {data}") as progress:
+        board = compare(task, data, progress=progress, **compare_kwargs)
     print_board(board, title(board) if callable(title) else title)
     write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
-    out.print(f"wrote {out_dir}/ (best model: {board.best} in {out_dir}/model)", highlight=False)
+    saved = f"best model: {board.best} in {out_dir}/model" if board.best_kept == board.best else (
+        f"best kept model: {board.best_kept} in {out_dir}/model" if board.best_kept else "no model kept")
+    out.print(f"wrote {out_dir}/ ({saved})", highlight=False)
     return board
 
 

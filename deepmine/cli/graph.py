@@ -59,12 +59,6 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
                   random_state=seed, table=table, query=query, options={"n_communities": parse_k(k, "communities")})
 
     def write(board, folder: Path) -> None:
-        table_ = board.data.copy()
-        for name in board.frame["model"]:
-            table_[name] = board.predictions[name]
-        if board.y_test is not None:
-            table_["truth"] = board.y_test.to_numpy()
-        table_.to_csv(folder / "communities.csv", index=False)
         if draw:
             from deepmine.errors import DeepmineError
             from deepmine.graph.data import as_graph
@@ -101,14 +95,7 @@ def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, tar
     kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), test_size=test_size,
                   models=models, random_state=seed, table=table, query=query)
 
-    def write(board, folder: Path) -> None:
-        table_ = board.data.copy()
-        table_["edge"] = board.y_test.to_numpy()
-        for name in board.frame["model"]:
-            table_[name] = board.predictions[name]
-        table_.to_csv(folder / "scores.csv", index=False)
-
     command = {"source": source, "target": target, "weight": weight, "test_size": test_size, "models": models,
                "seed": seed}
     run_compare("link_prediction", data, out_dir, force, keep_all, command, kwargs,
-                _graph_title("link prediction", data, seed), write)
+                _graph_title("link prediction", data, seed))

@@ -40,20 +40,8 @@ def classify(data: str = typer.Argument(..., help="A folder with one sub-folder 
         return (f"image classification: {data}  ({info['train_images']} train / {info['test_images']} test "
                 f"images, {info['classes']} classes, {info['split']} split, seed {seed})")
 
-    def write(board, folder: Path) -> None:
-        import numpy as np
-        import pandas as pd
-
-        truth, pred = board.y_test.astype(str).to_numpy(), np.asarray(board.predictions[board.best]).astype(str)
-        pd.crosstab(pd.Series(truth, name="true"), pd.Series(pred, name="predicted")).to_csv(
-            folder / "confusion.csv")
-        paths = board.info.get("test_paths")
-        frame = pd.DataFrame({"image": paths if paths is not None else np.arange(len(truth)), "true": truth,
-                              "predicted": pred})
-        frame.to_csv(folder / "predictions.csv", index=False)
-
     command = dict(kwargs)
-    run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title, write)
+    run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title)
 
 
 @images_app.command("predict")

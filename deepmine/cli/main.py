@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import warnings
-from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
 
@@ -19,6 +18,8 @@ from deepmine.cli.series import series_app
 from deepmine.cli.images import images_app
 from deepmine.cli.graph import graph_app
 from deepmine.cli.explain import explain_command
+from deepmine.cli.demo import demo
+from deepmine.cli.report import report_command
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError, OutputExistsError
 
@@ -31,6 +32,8 @@ app.add_typer(series_app, name="series")
 app.add_typer(images_app, name="images")
 app.add_typer(graph_app, name="graph")
 app.command("explain")(explain_command)
+app.command("demo")(demo)
+app.command("report")(report_command)
 app.command("recommend")(recommend)
 
 
@@ -69,43 +72,6 @@ def _parse_contamination(value: str) -> float | str:
     return share
 
 
-def _cluster_files(board, folder: Path) -> None:
-    """assignments.csv (every model), and for the best model profiles.csv and coordinates.csv (2-D map)."""
-    import pandas as pd
-
-    from deepmine.data.preprocess import TabularPreprocessor
-    from deepmine.evaluation.cluster_metrics import cluster_profiles, embed_2d
-
-    data = board.data
-    assignments = pd.DataFrame({"row": range(len(data))})
-    for name, labels in board.predictions.items():
-        assignments[f"cluster_{name}"] = labels
-    if board.y_test is not None:
-        assignments["label"] = board.y_test.to_numpy()
-    assignments.to_csv(folder / "assignments.csv", index=False)
-    labels = board.predictions[board.best]
-    cluster_profiles(data, labels).to_csv(folder / "profiles.csv", index=False)
-    best = board.best_model
-    kind = board.frame.set_index("model").loc[board.best, "kind"]
-    space = best.transform(data) if kind == "deep" else TabularPreprocessor(
-        roles=board.info["roles"], encoding="onehot").fit_transform(data)
-    coords = embed_2d(space)
-    pd.DataFrame({"row": range(len(data)), "x": coords[:, 0], "y": coords[:, 1], "cluster": labels}).to_csv(
-        folder / "coordinates.csv", index=False)
-
-
-def _anomaly_files(board, folder: Path) -> None:
-    """scores.csv: every row's anomaly score and 0/1 flag from every model (higher score = more anomalous)."""
-    import pandas as pd
-
-    data = board.data
-    table = pd.DataFrame({"row": range(len(data))})
-    for name, model in board.models.items():
-        table[f"score_{name}"] = model.decision_function(data)
-        table[f"flag_{name}"] = model.predict(data)
-    table.to_csv(folder / "scores.csv", index=False)
-
-
 @app.command()
 @friendly
 def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
@@ -117,7 +83,7 @@ def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", 
                   query=query, options={"n_clusters": parse_k(k)})
     title = f"clustering: {data} (k={k}{', evaluated against ' + label if label else ''}, seed {seed})"
     run_compare("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
-         kwargs, title, _cluster_files)
+                kwargs, title)
 
 
 @app.command()
@@ -141,7 +107,7 @@ def detect(data: str = DATA_OPTION,
     title = f"anomaly detection: {data} (contamination={contamination}, seed {seed})"
     run_compare("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
                                                       "train_on": train_on, "models": models, "seed": seed},
-         kwargs, title, _anomaly_files)
+                kwargs, title)
 
 
 @app.command()
@@ -206,19 +172,13 @@ def datasets_show(name: str = typer.Argument(..., help="Dataset name, e.g. churn
     out.print(ds.frame.head().to_string(), highlight=False)
 
 
-@app.command()
-@friendly
-def demo(out_root: Path = typer.Option(Path("runs"), "--out", "-o", help="Folder for the demo's run folders.")):
-    """The tour: classify dataset:churn and regress dataset:diamonds, deep models beside baselines."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_task("classification", "dataset:churn", "churn", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "churn",
-              None, None, None, None, None, False, False, title="churn: will this customer leave? (classification)")
-    run_task("regression", "dataset:diamonds", "price", None, 0.25, None, 0, out_root / f"demo-{stamp}" / "diamonds",
-              None, None, None, None, None, False, False, title="diamonds: what is this stone worth? (regression)")
-
-
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line while models train (the "
+                                                                   "leaderboard still prints).")):
+    from deepmine.cli import common
+
+    common.QUIET = quiet
     if version:
         from deepmine import __version__
 

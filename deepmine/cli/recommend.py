@@ -13,7 +13,7 @@ from deepmine.cli.common import (DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_
 
 def _recommendation_list(board, title: str | None):
     """The best ranking model's top-k for every user (with item names when a title column is given)."""
-    frame = board.predictions[board.best].copy()
+    frame = board.predictions[board.best_kept].copy()
     if title:
         names = board.data[[board.info["item"], title]].drop_duplicates(board.info["item"])
         frame = frame.merge(names.rename(columns={board.info["item"]: "item"}), on="item", how="left")

@@ -47,14 +47,9 @@ def classify(data: str = DATA_ARGUMENT,
         return (f"series classification: {data}  ({info['train_series']} train / {info['test_series']} test series, "
                 f"{info['channels']} channel(s), {length}, {info['split']} split, seed {seed})")
 
-    def write(board, folder: Path) -> None:
-        import pandas as pd
-
-        pd.DataFrame({"true": board.y_test.to_numpy(), "predicted": board.predictions[board.best]}).to_csv(
-            folder / "predictions.csv", index_label="series")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    run_compare("series_classification", data, out_dir, force, keep_all, command, kwargs, title, write)
+    run_compare("series_classification", data, out_dir, force, keep_all, command, kwargs, title)
 
 
 @series_app.command("forecast")
@@ -82,18 +77,9 @@ def forecast(data: str = DATA_ARGUMENT,
         return (f"forecasting: {data} -> {target}  ({info['rows']} steps, horizon {info['horizon']}, season "
                 f"{info['season']}, {info['n_origins']} rolling origins, seed {seed})")
 
-    def write(board, folder: Path) -> None:
-        import pandas as pd
-
-        frames = [board.predictions[name].assign(model=name) for name in board.frame.model
-                  if name in board.predictions]
-        forecasts = pd.concat(frames)
-        forecasts.index.name = forecasts.index.name or "time"
-        forecasts.reset_index()[["model"] + [c for c in forecasts.reset_index().columns if c != "model"]].to_csv(
-            folder / "forecasts.csv", index=False)
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title, write)
+    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title)
     best = board.predictions.get(board.best)
     if best is not None:
         out.print(f"forecast of {board.best} ({board.info.get('interval', 0.9):.0%} interval):", highlight=False)

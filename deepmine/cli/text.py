@@ -39,17 +39,6 @@ def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optio
     run_compare("text_classification", data, out_dir, force, keep_all, command, kwargs, title)
 
 
-def _topic_files(board, folder: Path) -> None:
-    """topics.csv (every model's topics with their sizes and words) and assignments.csv (the best model's)."""
-    import pandas as pd
-
-    tables = [board.models[name].topic_table().assign(model=name) for name in board.frame.model]  # best first
-    topics = pd.concat(tables, ignore_index=True)
-    topics[["model"] + [c for c in topics.columns if c != "model"]].to_csv(folder / "topics.csv", index=False)
-    texts = board.data[board.info["features"][0]]
-    board.best_model.assignments(texts).to_csv(folder / "assignments.csv", index=False)
-
-
 @text_app.command("topics")
 @friendly
 def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
@@ -63,7 +52,7 @@ def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
                   options={"n_topics": k})
     title = f"topics: {data} (k={k}, seed {seed}; coherence = mean NPMI of each topic's top 10 words over the texts)"
     board = run_compare("topics", data, out_dir, force, keep_all,
-                        {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title, _topic_files)
+                        {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title)
     # the best model's topics on screen too, not only in topics.csv
     from deepmine.cli.common import out
 

@@ -212,6 +212,9 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     if task_obj.unsupervised:
         from deepmine.evaluation.unsupervised import compare_unsupervised
 
+        if label is None and target is None:
+            label = _dataset_label(data, df)
+
         if target is not None:
             raise ColumnError(f"{task_obj.name} learns without a target; pass the column as label={target!r} "
                               f"(--label) to use it for evaluation only")
@@ -241,7 +244,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
     y_train, y_test = y.iloc[train].reset_index(drop=True), y.iloc[test].reset_index(drop=True)
 
-    rows, fitted, histories, predictions = [], {}, {}, {}
+    rows, fitted, histories, predictions, probabilities = [], {}, {}, {}, {}
     for cand in task_obj.select(models):
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
@@ -262,6 +265,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         rows.append(row)
         fitted[cand.name] = model
         predictions[cand.name] = pred
+        if proba is not None:
+            probabilities[cand.name] = np.asarray(proba)
         hist = _history(model)
         if hist is not None:
             histories[cand.name] = hist
@@ -276,7 +281,23 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             "test_size": test_size, "cv": cv, "random_state": random_state, "calibration": calibration,
             "split": "given" if split_column else "time" if time_column else "group" if group_column else (
                 "stratified" if task_obj.stratify else "random")}
-    return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions)
+    return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions,
+                       data=X_test, probabilities=probabilities)
+
+
+def _dataset_label(data, df: pd.DataFrame) -> str | None:
+    """A bundled dataset's own target, used to evaluate (never to fit) clusters or anomalies when no
+    label is named: left among the features it would leak the answer into the clustering."""
+    if not (isinstance(data, str) and data.startswith("dataset:")):
+        return None
+    from deepmine.datasets.registry import ENTRIES
+
+    entry = ENTRIES.get(data[len("dataset:"):].strip().lower())
+    if entry is None or entry.target is None or entry.target not in df.columns:
+        return None
+    warnings.warn(f"the dataset's own '{entry.target}' column is used as the label, to evaluate only (pass label= "
+                  f"to use another)", DataWarning, stacklevel=3)
+    return entry.target
 
 
 def _calibration(task: Task, calibrate) -> str | None:

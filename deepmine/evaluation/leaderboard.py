@@ -23,7 +23,10 @@ class Leaderboard:
     ``models`` holds the fitted estimators (fitted on the training part), ``histories`` the
     per-epoch training history of each deep model, ``y_test`` the held-out target and
     ``predictions`` each model's predictions for it (cluster labels, or anomaly scores of the
-    scored rows); for clustering and anomaly detection ``data`` holds the feature columns used.
+    scored rows); for clustering and anomaly detection ``data`` holds the feature columns used, for
+    the supervised tasks the held-out inputs (a table, texts, series or images). For classifiers
+    ``probabilities`` holds each model's class probabilities for the held-out rows (columns in the
+    order of its ``classes_``).
     ``primary`` is None when nothing ranks the models (anomaly detection without a label).
     """
 
@@ -36,6 +39,7 @@ class Leaderboard:
     y_test: pd.Series | None = field(default=None, repr=False)
     predictions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     data: pd.DataFrame | None = field(default=None, repr=False)
+    probabilities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def best(self) -> str:
@@ -45,6 +49,12 @@ class Leaderboard:
     @property
     def best_model(self):
         return self.models.get(self.best)
+
+    @property
+    def best_kept(self) -> str | None:
+        """The best model that was kept (recommendation keeps only the ranking models, so the best by
+        RMSE may have none), or None when no model was kept."""
+        return next((str(m) for m in self.frame["model"] if m in self.models), None)
 
     def best_of(self, kind: str) -> pd.Series:
         """The best row of one kind, "deep" or "traditional"."""
@@ -77,14 +87,32 @@ class Leaderboard:
 
     def to_dict(self) -> dict:
         rows = json.loads(self.frame.to_json(orient="records"))
+        # tables kept in info for the run's files (a forecaster's backtest) are not metrics.json material
+        info = {k: v for k, v in self.info.items() if not _holds_tables(v)}
         return {"task": self.task, "primary": self.primary, "best": self.best, "verdict": self.verdict(),
-                "info": self.info, "models": rows}
+                "info": info, "models": rows}
 
     def __repr__(self) -> str:
         return f"Leaderboard({self.task}, best={self.best!r})\n{self.to_markdown()}"
 
     def _repr_html_(self) -> str:
         return self.frame.to_html(index=False, float_format=lambda v: f"{v:.4f}")
+
+    def to_html(self, path=None) -> str:
+        """The report page of this comparison (one self-contained HTML file: leaderboard, figures, the
+        task's views); with ``path``, also write it there (atomically)."""
+        from deepmine.report.build import report_html
+
+        text = report_html(self)
+        if path is not None:
+            atomic_write_text(path, text)
+        return text
+
+
+def _holds_tables(value) -> bool:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return True
+    return isinstance(value, dict) and any(isinstance(v, (pd.DataFrame, pd.Series)) for v in value.values())
 
 
 def sort_frame(frame: pd.DataFrame, primary: str) -> pd.DataFrame:

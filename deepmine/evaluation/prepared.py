@@ -56,7 +56,7 @@ def compare_prepared(task: Task, X_train, y_train, X_test, y_test, models=None, 
     from deepmine.evaluation.unsupervised import _histories
 
     y_train, y_test = _labels(y_train), _labels(y_test)
-    rows, fitted, predictions = [], {}, {}
+    rows, fitted, predictions, probabilities = [], {}, {}, {}
     for cand in task.select(models):
         model = set_matching_params(cand.factory(random_state), dict(options or {}))
         if progress:
@@ -66,13 +66,15 @@ def compare_prepared(task: Task, X_train, y_train, X_test, y_test, models=None, 
             start = time.perf_counter()
             model.fit(X_train, y_train)
             fit_s = time.perf_counter() - start
-            scores, predict_s, pred, _ = _score(task, model, X_test, y_test)
+            scores, predict_s, pred, proba = _score(task, model, X_test, y_test)
         rows.append({"model": cand.name, "kind": cand.kind, **scores, "fit_s": fit_s, "predict_s": predict_s})
         fitted[cand.name], predictions[cand.name] = model, pred
+        if proba is not None:
+            probabilities[cand.name] = np.asarray(proba)
     frame = sort_frame(pd.DataFrame(rows), task.primary)
     info = {**dict(info or {}), "random_state": random_state, "options": dict(options or {})}
     return Leaderboard(task.name, task.primary, frame, fitted, _histories(fitted), info, pd.Series(y_test),
-                       predictions)
+                       predictions, data=X_test, probabilities=probabilities)
 
 
 __all__ = ["compare_prepared", "split_cases", "take"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
 import time
 from typing import TYPE_CHECKING
@@ -141,3 +143,32 @@ class Checkpoint(Callback):
     def on_train_end(self, trainer):
         if self.saved_epoch is None and getattr(trainer, "module", None) is not None:
             self._save(trainer, -1)
+
+
+# Functions told about every epoch of every Trainer in this process (the CLI's progress line).
+_EPOCH_LISTENERS: list = []
+
+
+class EpochListener(Callback):
+    """Calls ``fn(epoch, max_epochs, record)`` after each epoch; the Trainer adds one per registered listener."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def on_epoch_end(self, trainer, record):
+        self.fn(record["epoch"], trainer.max_epochs, record)
+
+
+@contextmanager
+def epoch_listener(fn):
+    """While the block runs, every Trainer calls ``fn(epoch, max_epochs, record)`` after each epoch: a
+    progress display can follow the training of models it does not build itself."""
+    _EPOCH_LISTENERS.append(fn)
+    try:
+        yield fn
+    finally:
+        _EPOCH_LISTENERS.remove(fn)
+
+
+def epoch_listeners() -> list:
+    return [EpochListener(fn) for fn in _EPOCH_LISTENERS]

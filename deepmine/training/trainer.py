@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from deepmine.errors import TrainingError
-from deepmine.training.callbacks import Callback, EarlyStopping, ProgressBar
+from deepmine.training.callbacks import Callback, EarlyStopping, ProgressBar, epoch_listeners
 from deepmine.training.device import choose_device
 from deepmine.training.losses import make_loss
 from deepmine.training.optim import make_optimizer, make_schedule
@@ -98,6 +98,7 @@ class Trainer:
             callbacks.append(EarlyStopping(self.monitor, self.early_stopping, self.mode))
         if self.verbose:
             callbacks.append(ProgressBar(self.description))
+        callbacks.extend(epoch_listeners())
         self.stop_training, self.best_epoch, history, first_loss = False, None, [], None
         lengths = self.group_by_length(X) if self.group_by_length is not None else None
         for cb in callbacks:

@@ -32,7 +32,10 @@ def test_classify_writes_a_complete_run_folder(tmp_path, penguins_csv):
     assert result.exit_code == 0, result.output
     assert "deep_mlp" in result.output and "majority" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["history.csv", "leaderboard.csv", "metrics.json", "model",
-                                                    "models"]
+                                                    "models", "report.html", "test_predictions.csv"]
+    held = pd.read_csv(out / "test_predictions.csv")
+    assert {"y_true", "pred:deep_mlp", "proba:deep_mlp:Adelie", "proba:majority:Gentoo"} <= set(held.columns)
+    assert held.filter(like="proba:logistic_regression:").sum(axis=1).round(6).eq(1).all()
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board.model) == {"deep_mlp", "majority", "logistic_regression"}
     metrics = json.loads((out / "metrics.json").read_text())

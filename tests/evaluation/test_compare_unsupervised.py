@@ -77,3 +77,11 @@ def test_semi_supervised_training_needs_a_label(shuttle_sample):
     with pytest.raises(TargetError, match="label"):
         compare("anomaly", shuttle_sample.drop(columns="anomaly"), models="isolation_forest",
                 options={"train_on": "normal"})
+
+
+def test_a_bundled_datasets_target_is_the_label_not_a_feature():
+    from deepmine.errors import DataWarning
+
+    with pytest.warns(DataWarning, match="own 'species' column is used as the label"):
+        board = compare("clustering", "dataset:iris", models="kmeans", options={"n_clusters": 3})
+    assert "species" not in board.data.columns and board.frame.nmi.iloc[0] > 0.6

@@ -97,3 +97,21 @@ def test_skops_file_holding_a_function_is_refused(tmp_path, func):
     (folder / "config.json").write_text(json.dumps({"format": "skops", "format_version": 1, "file": "model.skops"}))
     with pytest.raises(ModelFormatError, match="refusing"):
         deepmine.load(folder)
+
+
+def test_atomic_outputs_get_the_usual_permissions(tmp_path):
+    """Temporary files are private (0600); what is renamed into place is readable as any new file is."""
+    import os
+    import stat
+
+    from deepmine.persist.atomic import atomic_folder, atomic_write_text
+
+    mask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "report.html", "<html></html>")
+        with atomic_folder(tmp_path / "run") as folder:
+            (folder / "a.csv").write_text("x\n")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755

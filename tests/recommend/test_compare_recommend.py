@@ -79,6 +79,18 @@ def test_cli_writes_recommendations_with_titles(tmp_path, ratings):
     assert bad.exit_code == 2 and "user column 'who' is not in the data" in bad.output
 
 
+def test_cli_saves_the_best_ranking_model_when_the_best_by_rmse_only_rates(tmp_path, ratings):
+    path = tmp_path / "ratings.csv"
+    ratings.to_csv(path, index=False)
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["recommend", str(path), "--user", "userId", "--item", "movieId",
+                                      "--rating", "rating", "--models", "bias_baseline,popularity", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "leaderboard.csv").model.iloc[0] == "bias_baseline"  # best RMSE, but ranks nothing
+    assert "best kept model: popularity" in result.output and (out / "model" / "config.json").exists()
+    assert len(pd.read_csv(out / "recommendations.csv")) > 0
+
+
 @pytest.mark.parametrize("change, match", [
     (lambda f: f.assign(userId=f.userId.astype(object).where(f.index != 3)), "user column 'userId' has 1 missing id"),
     (lambda f: f.assign(rating=f.rating.astype(str).where(f.index != 5, "five")), "not numbers, e.g. 'five'"),
