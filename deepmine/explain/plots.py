@@ -8,15 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmine.errors import require
-
-
-def _pyplot():
-    matplotlib = require("matplotlib", "explain")
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+from deepmine.report.figures import pyplot as _pyplot
 
 
 def _save(fig, path) -> Path:

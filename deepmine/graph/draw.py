@@ -8,6 +8,7 @@ import numpy as np
 
 from deepmine.errors import ParameterError, require
 from deepmine.graph.data import Graph
+from deepmine.report.figures import pyplot
 
 # Above this many nodes a force-directed layout takes minutes and the picture is a blot.
 MAX_DRAWN_NODES = 5000
@@ -24,9 +25,8 @@ def draw_communities(graph: Graph, labels, path, title: str | None = None, rando
         raise ParameterError(f"the graph has {graph.n_nodes} nodes, too many to draw (at most {MAX_DRAWN_NODES}); "
                              f"draw a subgraph")
     nx = require("networkx", "graph")
-    matplotlib = require("matplotlib", "graph")
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
+    import matplotlib
 
     labels = np.asarray(labels)
     g = nx.from_scipy_sparse_array(graph.adjacency)

@@ -45,6 +45,31 @@ def views_for(task: str) -> list[ViewFn]:
     return list(_VIEWS.get(task, []))
 
 
+def figure_html(content: str, caption: str | None = None) -> str:
+    """``content`` (an <svg> or <img>) in the report's ``<figure class="figure">`` with an escaped caption."""
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="figure">{content}{cap}</figure>'
+
+
+def table_html(frame, digits: int = 3) -> str:
+    """A small DataFrame as an HTML table, floats rounded, text escaped."""
+    import pandas as pd
+
+    frame = frame.copy()
+    for c in frame.columns:
+        if pd.api.types.is_float_dtype(frame[c]):
+            frame[c] = frame[c].round(digits)
+    return frame.to_html(index=False, classes="table", border=0, escape=True)
+
+
+def model_kinds(run: RunData) -> dict:
+    """Each model's kind ("deep" / "traditional") from the run's leaderboard."""
+    board = run.leaderboard
+    if board is None or "kind" not in board.columns:
+        return {}
+    return dict(zip(board["model"].astype(str), board["kind"].astype(str)))
+
+
 def note(text: str) -> str:
     """A short note in place of a figure that could not be drawn."""
     return f'<p class="note">{html.escape(text)}</p>'
@@ -62,4 +87,4 @@ def run_views(run: RunData) -> list[Section]:
     return sections
 
 
-__all__ = ["Section", "note", "run_views", "view", "views_for"]
+__all__ = ["Section", "figure_html", "model_kinds", "note", "run_views", "table_html", "view", "views_for"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmine.report.task_views.supervised import figure_html, inline_svg, kind_shades, kinds, subplots
-from deepmine.report.views import Section, note, view
+from deepmine.report.figures import svg
+from deepmine.report.task_views.supervised import kind_shades, subplots
+from deepmine.report.views import Section, figure_html, model_kinds, note, view
 
 MAX_SERIES_POINTS = 1500  # history points drawn (the most recent)
 
@@ -46,7 +47,7 @@ def _ranked(run, present) -> list[str]:
 
 def _best_by_kind(run, present) -> list[str]:
     """The best deep and the best traditional model (leaderboard order) among ``present``."""
-    kind = kinds(run)
+    kind = model_kinds(run)
     chosen, seen = [], set()
     for name in _ranked(run, present):
         k = kind.get(name, "traditional")
@@ -85,7 +86,7 @@ def forecast(run) -> list[Section]:
     parts = {m: forecasts[forecasts["model"] == m] for m in shown}
     times = _parse_times(series["time"], *[parts[m]["time"] for m in shown])
     colours = kind_shades(run, shown)
-    kind = kinds(run)
+    kind = model_kinds(run)
     with subplots(1, 1, 7.0, 3.8) as (fig, axes):
         ax = axes[0, 0]
         ax.plot(times[0], series[target].to_numpy(dtype=float), color="#333333", lw=1.1, label=f"{target} (observed)")
@@ -104,7 +105,7 @@ def forecast(run) -> list[Section]:
         ax.legend(fontsize=7, loc="upper left")
         ax.set_title(f"forecast of the next {len(parts[best])} steps", fontsize=10)
         fig.autofmt_xdate() if pd.api.types.is_datetime64_any_dtype(times[0]) else None
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     caption = (f"The observed series and {best}'s forecast, refitted on the whole series, with its prediction "
                f"interval (shaded)")
     caption += f"; dashed: {others[0]}, the best {kind.get(others[0], 'other')} model." if others else "."
@@ -126,7 +127,7 @@ def backtest(run) -> list[Section]:
     tests = tests.assign(_t=parsed[0].to_numpy(), _o=parsed[1].to_numpy())
     first = tests["_o"].min()
     colours = kind_shades(run, shown)
-    kind = kinds(run)
+    kind = model_kinds(run)
     with subplots(len(shown), 1, 7.0, 2.6 * len(shown) + 0.6, sharex=True) as (fig, axes):
         for ax, m in zip(axes[:, 0], shown):
             if target:
@@ -158,7 +159,7 @@ def backtest(run) -> list[Section]:
                 ax.set_ylabel(target, fontsize=8)
         if pd.api.types.is_datetime64_any_dtype(tests["_t"]):
             fig.autofmt_xdate()
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     origins = tests["origin"].nunique()
     which = " and ".join(f"{m} (best {kind.get(m, 'other')})" for m in shown)
     caption = (f"Rolling-origin backtest over {origins} origins (dotted lines): each origin's forecast of "

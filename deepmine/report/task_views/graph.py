@@ -8,19 +8,12 @@ import html
 import pandas as pd
 
 from deepmine.report.figures import KIND_COLOURS, figure, png_data_uri, svg
-from deepmine.report.task_views.unsupervised import contingency_figure, table_html, wrap
-from deepmine.report.views import Section, note, view
+from deepmine.report.task_views.unsupervised import contingency_figure
+from deepmine.report.views import Section, figure_html, model_kinds, note, table_html, view
 
 MAX_BARS = 40  # community bars drawn at most (the largest)
 MAX_PNG = 1_500_000  # network.png larger than this is not inlined (keeps the page small)
 SUGGESTED = 10
-
-
-def _kinds(run) -> dict:
-    board = run.leaderboard
-    if "kind" not in board.columns:
-        return {}
-    return dict(zip(board["model"].astype(str), board["kind"].astype(str)))
 
 
 def _model_columns(run, frame: pd.DataFrame) -> list[str]:
@@ -39,7 +32,7 @@ def _network(run) -> Section | None:
                                            f"inline; open it from the run folder"))
     alt = html.escape(f"the graph coloured by the communities of {run.best}")
     picture = f'<img src="{png_data_uri(path)}" alt="{alt}" style="max-width:100%;height:auto">'
-    return Section("The network", wrap(picture, f"nodes coloured by the communities of {run.best}"))
+    return Section("The network", figure_html(picture, f"nodes coloured by the communities of {run.best}"))
 
 
 def _community_sizes(run, table: pd.DataFrame, model: str) -> Section:
@@ -48,7 +41,7 @@ def _community_sizes(run, table: pd.DataFrame, model: str) -> Section:
     sizes = sizes.head(MAX_BARS)
     n = len(sizes)
     with figure(min(2.0 + 0.3 * n, 8.0), 3.2) as (fig, ax):
-        ax.bar(range(n), sizes.to_numpy(), color=KIND_COLOURS.get(_kinds(run).get(model), "#4c72b0"))
+        ax.bar(range(n), sizes.to_numpy(), color=KIND_COLOURS.get(model_kinds(run).get(model), "#4c72b0"))
         ax.set_xticks(range(n), [str(c) for c in sizes.index], fontsize=7, rotation=90 if n > 15 else 0)
         ax.set_xlabel("community (largest first)", fontsize=8)
         ax.set_ylabel("nodes", fontsize=8)
@@ -57,7 +50,7 @@ def _community_sizes(run, table: pd.DataFrame, model: str) -> Section:
         picture = svg(fig)
     caption = (f"the {n} largest of {n_all} communities" if n < n_all
                else f"{n_all} communities of {len(table):,} nodes")
-    return Section("Community sizes", wrap(picture, caption))
+    return Section("Community sizes", figure_html(picture, caption))
 
 
 @view("communities")
@@ -76,7 +69,7 @@ def communities_views(run) -> list[Section]:
             picture = contingency_figure(known[best], known["truth"], f"{best} community", "true community",
                                          f"communities of {best} against the true ones")
             sections.append(Section("Communities against the truth",
-                                    wrap(picture, "nodes counted in each found and true community")))
+                                    figure_html(picture, "nodes counted in each found and true community")))
     if not sections:
         return [Section("Communities", note("this run folder holds no network.png or communities.csv to draw "
                                             "the communities from"))]
@@ -91,7 +84,7 @@ def _roc(run, scores: pd.DataFrame, models: list[str]) -> Section | None:
     truth = pd.to_numeric(scores["edge"], errors="coerce")
     if truth.nunique() < 2:
         return None
-    kinds = _kinds(run)
+    kinds = model_kinds(run)
     styles = ["-", "--", ":", "-."]
     counters: dict = {}
     with figure(5.2, 4.4) as (fig, ax):
@@ -117,7 +110,7 @@ def _roc(run, scores: pd.DataFrame, models: list[str]) -> Section | None:
         ax.legend(fontsize=7, frameon=False, loc="lower right")
         picture = svg(fig)
     n_pos = int((truth == 1).sum())
-    return Section("ROC curves", wrap(picture, f"{n_pos:,} held-out edges and {int((truth == 0).sum()):,} "
+    return Section("ROC curves", figure_html(picture, f"{n_pos:,} held-out edges and {int((truth == 0).sum()):,} "
                                                f"non-edges; deep models in red, traditional in blue"))
 
 

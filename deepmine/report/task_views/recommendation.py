@@ -9,8 +9,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from deepmine.report.task_views.supervised import figure_html, inline_svg, kind_shades, kinds, subplots
-from deepmine.report.views import Section, note, view
+from deepmine.report.figures import svg
+from deepmine.report.task_views.supervised import kind_shades, subplots
+from deepmine.report.views import Section, figure_html, model_kinds, note, view
 
 RATING_METRICS = ("rmse", "mae")
 RANKING_METRICS = ("hr", "ndcg", "precision", "recall", "map")
@@ -68,7 +69,7 @@ def recommendation_metrics(run) -> list[Section]:
     panels = [(cols, title) for cols, title in panels if cols]
     models = list(board["model"].astype(str))
     colours = kind_shades(run, models)
-    kind = kinds(run)
+    kind = model_kinds(run)
     widths = [max(2.0, 0.6 * len(cols) * max(1, len(models)) ** 0.5 + 1.2) for cols, _ in panels]
     with subplots(1, len(panels), min(10.0, sum(widths) + 0.5), 4.0,
                   gridspec_kw={"width_ratios": widths}) as (fig, axes):
@@ -82,7 +83,7 @@ def recommendation_metrics(run) -> list[Section]:
         low, high = first.get_ylim()
         first.set_ylim(low, high + (high - low) * 0.12 * (len(models) + 1))  # room for the legend above the bars
         first.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.9)
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     missing = [m for m in models
                if ranking and board.loc[board["model"].astype(str) == m, ranking].isna().all(axis=1).all()]
     caption = "Each model's metrics: deep models in red shades, traditional ones in blue."

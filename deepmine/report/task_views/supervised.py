@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from deepmine.report.figures import KIND_COLOURS, png_data_uri, pyplot, svg
-from deepmine.report.views import Section, note, view
+from deepmine.report.views import Section, figure_html, model_kinds, note, view
 
 CLASSIFICATION_TASKS = ("classification", "text_classification", "series_classification", "image_classification")
 MAX_CLASSES = 20  # classes shown in the confusion matrix (the most frequent)
@@ -45,29 +45,6 @@ def subplots(nrows: int = 1, ncols: int = 1, width: float = 6.0, height: float =
         plt.close(fig)
 
 
-def inline_svg(fig) -> str:
-    """The figure as inline SVG with its text kept as text (smaller, and searchable on the page)."""
-    pyplot()  # matplotlib, off-screen
-    import matplotlib as mpl
-
-    with mpl.rc_context({"svg.fonttype": "none"}):
-        return svg(fig)
-
-
-def figure_html(content: str, caption: str = "") -> str:
-    """``content`` (an <svg> or <img>) in a ``<figure class="figure">`` with an escaped caption."""
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure class="figure">{content}{cap}</figure>'
-
-
-def kinds(run) -> dict:
-    """Each model's kind ("deep" / "traditional") from the leaderboard."""
-    board = run.leaderboard
-    if board is None or "kind" not in board.columns:
-        return {}
-    return dict(zip(board["model"].astype(str), board["kind"].astype(str)))
-
-
 def ordered_models(run, frame: pd.DataFrame) -> list[str]:
     """The models with a ``pred:<model>`` column, in leaderboard order (best first)."""
     present = [c[len("pred:"):] for c in frame.columns if c.startswith("pred:")]
@@ -84,7 +61,7 @@ def best_model(run, models: list[str]) -> str | None:
 
 def best_of_other_kind(run, models: list[str], best: str) -> str | None:
     """The best model (leaderboard order) whose kind differs from the best model's."""
-    kind = kinds(run)
+    kind = model_kinds(run)
     for name in models:
         if name != best and kind.get(name) and kind.get(name) != kind.get(best):
             return name
@@ -95,7 +72,7 @@ def kind_shades(run, models: list[str]) -> dict:
     """A colour per model: shades of the deep colour for deep models, of the traditional one otherwise."""
     from matplotlib.colors import to_rgb
 
-    kind = kinds(run)
+    kind = model_kinds(run)
     groups: dict[str, list[str]] = {}
     for name in models:
         groups.setdefault(kind.get(name, "traditional"), []).append(name)
@@ -220,7 +197,7 @@ def confusion_matrix(run) -> list[Section]:
         cbar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         cbar.set_label("share of the true class", fontsize=8)
         cbar.ax.tick_params(labelsize=7)
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     correct = int(np.trace(matrix[:, :len(classes)]))
     caption = (f"{best} on {len(truth)} held-out rows: rows are the true class, columns the predicted one; "
                f"{correct} of {len(truth)} on the diagonal.{caption_extra}")
@@ -268,7 +245,7 @@ def roc_and_precision_recall(run) -> list[Section]:
     classes = [cls for _, cls in proba_columns(frame, next(iter(curves)))]
     binary = len(classes) == 2
     colours = kind_shades(run, list(curves))
-    kind = kinds(run)
+    kind = model_kinds(run)
     style = {}
     counter: dict[str, int] = {}
     for m in curves:
@@ -302,7 +279,7 @@ def roc_and_precision_recall(run) -> list[Section]:
             ax.set_ylim(-0.01, 1.02)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, loc="lower right" if ax is roc else "lower left")
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     skipped = [m for m in models if m not in curves]
     scheme = f"binary: the positive class is {classes[1]!r}" if binary else "multiclass: micro-averaged one-vs-rest"
     caption = (f"Every model with class probabilities ({scheme}); "
@@ -366,7 +343,7 @@ def example_series(run) -> list[Section]:
             ax.set_title(f"class {label}", fontsize=9)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-        drawing = inline_svg(fig)
+        drawing = svg(fig)
     caption = f"Up to {SERIES_PER_CLASS} held-out series of each class (first channel)."
     if len(classes) > len(shown):
         caption += f" {len(shown)} of {len(classes)} classes shown."
@@ -408,7 +385,7 @@ def predicted_against_actual(run) -> list[Section]:
         return [Section("Predicted against actual", note("test_predictions.csv holds no model's predictions"))]
     truth = pd.to_numeric(frame["y_true"], errors="coerce").to_numpy(dtype=float)
     colours = kind_shades(run, shown)
-    kind = kinds(run)
+    kind = model_kinds(run)
     markers = ("o", "^")
     idx = _sample(len(truth), MAX_POINTS // len(shown))
     preds = {m: pd.to_numeric(frame[f"pred:{m}"], errors="coerce").to_numpy(dtype=float) for m in shown}
@@ -435,7 +412,7 @@ def predicted_against_actual(run) -> list[Section]:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         ax.set_title("predicted against actual (held-out rows)", fontsize=10)
-        scatter = inline_svg(fig)
+        scatter = svg(fig)
 
     with subplots(1, 2, 10.0, 4.0, gridspec_kw={"width_ratios": [3, 2]}, dpi=120) as (fig, axes):
         ax, hist = axes[0, 0], axes[0, 1]
@@ -461,7 +438,7 @@ def predicted_against_actual(run) -> list[Section]:
         hist.set_ylabel("rows")
         hist.set_title("residual histogram", fontsize=10)
         hist.grid(alpha=0.3)
-        residuals = inline_svg(fig)
+        residuals = svg(fig)
 
     stats = []
     for m in shown:

@@ -8,8 +8,7 @@ import textwrap
 import pandas as pd
 
 from deepmine.report.figures import figure, svg
-from deepmine.report.task_views.unsupervised import table_html, wrap
-from deepmine.report.views import Section, note, view
+from deepmine.report.views import Section, figure_html, note, table_html, view
 
 MAX_TOPICS = 25  # topics drawn as bars at most (the largest)
 TOP_WORDS = 6  # words beside each bar
@@ -49,7 +48,7 @@ def _topic_bars(run, topics: pd.DataFrame, model: str) -> Section | None:
     table = table.drop(columns=["model"], errors="ignore")
     if size:
         table = table.sort_values(size, ascending=False)
-    return Section(f"The topics of {model}", wrap(picture, caption) + table_html(table.head(MAX_TOPICS)))
+    return Section(f"The topics of {model}", figure_html(picture, caption) + table_html(table.head(MAX_TOPICS)))
 
 
 def _comparison(topics: pd.DataFrame, order: list) -> Section | None:

@@ -3,32 +3,16 @@ detection (score histogram with the threshold, the top anomalies)."""
 
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import pandas as pd
 
 from deepmine.report.figures import figure, svg
-from deepmine.report.views import Section, note, view
+from deepmine.report.views import Section, figure_html, note, table_html, view
 
 MAX_POINTS = 2000  # scatter points drawn at most (sampled)
 MAX_LEVELS = 20  # rows / columns of a contingency heat map at most (the rest lumped as "other")
 NOISE = "#bbbbbb"
-
-
-def wrap(content: str, caption: str | None = None) -> str:
-    """``content`` (an <svg> or <img>) inside the report's ``<figure class="figure">``."""
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure class="figure">{content}{cap}</figure>'
-
-
-def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A small DataFrame as an HTML table, floats rounded."""
-    frame = frame.copy()
-    for c in frame.columns:
-        if pd.api.types.is_float_dtype(frame[c]):
-            frame[c] = frame[c].round(digits)
-    return frame.to_html(index=False, classes="table", border=0, escape=True)
 
 
 def _lump(values: pd.Series, keep: int = MAX_LEVELS) -> pd.Series:
@@ -124,7 +108,7 @@ def _cluster_map(run) -> Section | None:
         picture = svg(fig)
     caption = (f"{len(shown):,} of {len(coords):,} rows (a random sample)" if len(shown) < len(coords)
                else f"all {len(coords):,} rows")
-    return Section("Clusters on a map", wrap(picture, caption))
+    return Section("Clusters on a map", figure_html(picture, caption))
 
 
 def _cluster_vs_label(run) -> Section | None:
@@ -137,7 +121,7 @@ def _cluster_vs_label(run) -> Section | None:
     label = run.info.get("label") or "label"
     picture = contingency_figure(assignments[column], assignments["label"], f"{column[len('cluster_'):]} cluster",
                                  str(label), f"clusters of {column[len('cluster_'):]} against {label}")
-    return Section(f"Clusters against {label}", wrap(picture, "rows counted in each cluster and label"))
+    return Section(f"Clusters against {label}", figure_html(picture, "rows counted in each cluster and label"))
 
 
 def _cluster_profiles(run) -> Section | None:
@@ -204,7 +188,7 @@ def _score_histogram(run) -> Section | None:
         ax.tick_params(labelsize=7)
         ax.set_title(f"{model}: the distribution of anomaly scores", fontsize=9)
         picture = svg(fig)
-    return Section("Anomaly scores", wrap(picture, f"{len(values):,} rows; the threshold is the lowest score "
+    return Section("Anomaly scores", figure_html(picture, f"{len(values):,} rows; the threshold is the lowest score "
                                                    "among the flagged rows"))
 
 
@@ -229,4 +213,4 @@ def anomaly_views(run) -> list[Section]:
     return sections
 
 
-__all__ = ["anomaly_views", "clustering_views", "contingency_figure", "table_html", "wrap"]
+__all__ = ["anomaly_views", "clustering_views", "contingency_figure"]
