@@ -31,7 +31,11 @@ def store_params(estimator, params: dict) -> None:
 def resolve_batch_size(batch_size, n_rows: int) -> int:
     """``"auto"`` gives about eight batches an epoch on small tables and 512 rows a batch on large ones."""
     if batch_size == "auto":
-        return int(max(32, min(512, 2 ** int(np.log2(max(n_rows // 8, 1))))))
+        size = int(max(32, min(512, 2 ** int(np.log2(max(n_rows // 8, 1))))))
+        # under torchrun "auto" is the effective batch, split over the processes (an explicit size is per process)
+        from deepmine.training.distributed import is_distributed, world_size
+
+        return max(1, size // world_size()) if is_distributed() else size
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer or 'auto', got {batch_size!r}")
     return int(batch_size)

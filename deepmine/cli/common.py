@@ -183,11 +183,19 @@ def _write_report(folder: Path) -> None:
 def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
                 compare_kwargs: dict, title, extra=None):
     """Compare the candidates of ``task``, print the leaderboard, write the run folder; return the Leaderboard."""
+    from contextlib import nullcontext
+
     from deepmine.evaluation import compare
+    from deepmine.training import distributed as dd
+
+    # under torchrun every rank fits every candidate (networks with DDP, traditional models alike: they are
+    # cheap, and the ranks must reach the same collectives in the same order); rank 0 reports
 
     out_dir = run_folder(out_dir, task, force)
-    with progress_line(f"{task} on {data}") as progress:
+    with (progress_line(f"{task} on {data}") if dd.is_main() else nullcontext(lambda message: None)) as progress:
         board = compare(task, data, progress=progress, **compare_kwargs)
+    if not dd.is_main():  # torchrun: only rank 0 prints the leaderboard and writes the run folder
+        return board
     print_board(board, title(board) if callable(title) else title)
     write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
     saved = f"best model: {board.best} in {out_dir}/model" if board.best_kept == board.best else (

@@ -104,7 +104,8 @@ def _no_sql_arguments(table, query, what: str) -> None:
 # ---------------------------------------------------------------------------------- files
 
 
-def _read_path(path: Path, encoding) -> pd.DataFrame:
+def check_exists(path: Path) -> None:
+    """A FileFormatError naming ``path`` (and the folder a relative path is read from) when it does not exist."""
     try:
         exists = path.exists()
     except OSError:  # such as a name too long for the file system
@@ -113,6 +114,10 @@ def _read_path(path: Path, encoding) -> pd.DataFrame:
         shown = str(path) if len(str(path)) <= 200 else str(path)[:200] + "..."
         hint = "" if path.is_absolute() else f" (relative to the current folder {Path.cwd()})"
         raise FileFormatError(f"{shown} does not exist{hint}; check the path and its spelling")
+
+
+def _read_path(path: Path, encoding) -> pd.DataFrame:
+    check_exists(path)
     if path.is_dir():
         return _read_parquet_folder(path)
     if path.stat().st_size == 0:
@@ -442,12 +447,9 @@ def _hide_password(url: str) -> str:
         return url.split("://", 1)[0] + "://..."
 
 
-def _read_sql(url: str, table, query) -> pd.DataFrame:
-    if (table is None) == (query is None):
-        raise DataError(
-            "a database URL needs exactly one of table= or query=; pass table='name' to read a "
-            "whole table or query='SELECT ...' to read a query's result"
-        )
+def sql_engine(url: str):
+    """A SQLAlchemy engine for ``url``, or a one-line error: an invalid URL, a SQLite file that does
+    not exist, an unknown dialect, a missing driver."""
     sqlalchemy = require("sqlalchemy", "sql")
     from sqlalchemy import exc as sa_exc
 
@@ -472,7 +474,7 @@ def _read_sql(url: str, table, query) -> pd.DataFrame:
             f"(sqlite:///relative.db or sqlite:////absolute/path.db)"
         )
     try:
-        engine = sqlalchemy.create_engine(parsed)
+        return sqlalchemy.create_engine(parsed)
     except sa_exc.NoSuchModuleError as exc:
         raise DataError(
             f"{shown} names an unknown database kind '{parsed.drivername}'; use a SQLAlchemy "
@@ -483,28 +485,21 @@ def _read_sql(url: str, table, query) -> pd.DataFrame:
         raise MissingDependencyError(
             f"{shown} needs the database driver '{driver}'; install it with `pip install {driver}`"
         ) from exc
-    try:
-        with engine.connect() as connection:
-            if table is not None:
-                return _read_sql_table(sqlalchemy, connection, str(table), shown)
-            # a plain string goes to the driver untouched; text() would take ':30' in
-            # '10:30' for a bound parameter
-            return pd.read_sql_query(str(query), connection)
-    except DataError:
-        raise
-    except (sa_exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        # pandas wraps the SQLAlchemy error, whose .orig holds the database's own words
-        cause = exc if isinstance(exc, sa_exc.SQLAlchemyError) else exc.__cause__ or exc
-        detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
-        doing = f"reading table {table!r}" if table is not None else "running the query"
-        raise DataError(
-            f"{doing} on {shown} failed ({detail}); check the connection details and the SQL"
-        ) from exc
-    finally:
-        engine.dispose()
 
 
-def _read_sql_table(sqlalchemy, connection, table: str, shown: str) -> pd.DataFrame:
+def sql_error(exc, table, shown: str) -> DataError:
+    """A database's own error as a one-line DataError (pandas wraps the SQLAlchemy error, whose
+    ``.orig`` holds the database's words)."""
+    from sqlalchemy import exc as sa_exc
+
+    cause = exc if isinstance(exc, sa_exc.SQLAlchemyError) else exc.__cause__ or exc
+    detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
+    doing = f"reading table {table!r}" if table is not None else "running the query"
+    return DataError(f"{doing} on {shown} failed ({detail}); check the connection details and the SQL")
+
+
+def sql_table_name(sqlalchemy, connection, table: str, shown: str) -> tuple[str | None, str]:
+    """``(schema, name)`` of ``table`` as the database spells it; a DataError naming the tables if absent."""
     schema, _, name = table.rpartition(".")
     schema = schema or None
     inspector = sqlalchemy.inspect(connection)
@@ -519,7 +514,34 @@ def _read_sql_table(sqlalchemy, connection, table: str, shown: str) -> pd.DataFr
                 f"{shown} has no table named {table!r} (its tables: {listed}); pass one of those "
                 f"as table="
             )
-    return pd.read_sql_table(name, connection, schema=schema)
+    return schema, name
+
+
+def _read_sql(url: str, table, query) -> pd.DataFrame:
+    if (table is None) == (query is None):
+        raise DataError(
+            "a database URL needs exactly one of table= or query=; pass table='name' to read a "
+            "whole table or query='SELECT ...' to read a query's result"
+        )
+    sqlalchemy = require("sqlalchemy", "sql")
+    from sqlalchemy import exc as sa_exc
+
+    shown = _hide_password(url)
+    engine = sql_engine(url)
+    try:
+        with engine.connect() as connection:
+            if table is not None:
+                schema, name = sql_table_name(sqlalchemy, connection, str(table), shown)
+                return pd.read_sql_table(name, connection, schema=schema)
+            # a plain string goes to the driver untouched; text() would take ':30' in
+            # '10:30' for a bound parameter
+            return pd.read_sql_query(str(query), connection)
+    except DataError:
+        raise
+    except (sa_exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        raise sql_error(exc, table, shown) from exc
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------------- results

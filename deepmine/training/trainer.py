@@ -15,6 +15,7 @@ from torch import nn
 from deepmine.errors import TrainingError
 from deepmine.training.callbacks import Callback, EarlyStopping, ProgressBar, epoch_listeners
 from deepmine.training.device import choose_device
+from deepmine.training import distributed as ddp_env  # torchrun: DistributedDataParallel (see that module)
 from deepmine.training.losses import make_loss
 from deepmine.training.optim import make_optimizer, make_schedule
 
@@ -72,6 +73,9 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
         """Train ``module`` in place and return the history, one row per epoch."""
+        dist_on = ddp_env.is_distributed()  # --- distributed: under torchrun only
+        if dist_on:
+            self.device = ddp_env.init_if_needed(self.device)  # --- end distributed
         dev = self.device
         self.module = module.to(dev)
         fdt = _float_dtype(module)
@@ -84,6 +88,7 @@ class Trainer:
             raise TrainingError("there are no training rows; give at least one row")
         if n < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
             raise TrainingError("batch normalisation needs at least two training rows; give more rows or norm='none'")
+        n_all, n = n, (-(-n // ddp_env.world_size()) if dist_on else n)  # distributed: rows of this rank's shard
         bs = max(1, min(int(self.batch_size), n))
         # A final batch of one row breaks batch norm and adds only noise; the row is used in other epochs.
         n_used = n - 1 if n % bs == 1 and n > 1 else n
@@ -92,11 +97,15 @@ class Trainer:
         opt = make_optimizer(self.optimizer, module.parameters(), self.lr, self.weight_decay, self.momentum)
         patience = max(1, (self.early_stopping or 9) // 3)
         schedule, per_batch = make_schedule(self.lr_schedule, opt, self.lr, steps * self.max_epochs, patience)
+        net = module
+        if dist_on:  # --- distributed: the same seed for every rank's permutations; the DDP wrapper
+            epoch_seed = ddp_env.shared_seed()
+            net = nn.parallel.DistributedDataParallel(module, device_ids=[dev.index] if dev.type == "cuda" else None)
 
         callbacks = list(self.callbacks)
         if self.early_stopping and has_valid:
             callbacks.append(EarlyStopping(self.monitor, self.early_stopping, self.mode))
-        if self.verbose:
+        if self.verbose and ddp_env.is_main():
             callbacks.append(ProgressBar(self.description))
         callbacks.extend(epoch_listeners())
         self.stop_training, self.best_epoch, history, first_loss = False, None, [], None
@@ -106,8 +115,10 @@ class Trainer:
         try:
             for epoch in range(1, self.max_epochs + 1):
                 start = time.perf_counter()
-                module.train()
-                if lengths is None:
+                net.train()
+                if dist_on:
+                    perm = self._shard_permutation(epoch_seed, epoch, n_all, lengths, bs, dev)[:n_used]
+                elif lengths is None:
                     perm = torch.randperm(n, device=dev)[:n_used]
                 else:
                     perm = length_grouped_permutation(lengths, bs)[:n_used]
@@ -116,7 +127,7 @@ class Trainer:
                     idx = perm[s: s + bs]
                     xb, yb = X[idx], y[idx]
                     opt.zero_grad(set_to_none=True)
-                    loss = loss_fn(module(xb), yb)
+                    loss = loss_fn(net(xb), yb)
                     loss.backward()
                     if self.grad_clip:
                         nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
@@ -129,6 +140,9 @@ class Trainer:
                     for cb in callbacks:
                         cb.on_batch_end(self, s // bs + 1, steps)
                 train_loss = float(total) / n_used
+                if dist_on:  # the history holds the mean over the ranks; every rank then decides alike
+                    train_loss = ddp_env.all_reduce_mean(train_loss)
+                    first_loss = ddp_env.all_reduce_mean(first_loss) if epoch == 1 else first_loss
                 # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
                 # thousand times its starting value is divergence too.
                 if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss, 1e-3):
@@ -150,6 +164,8 @@ class Trainer:
                 history.append(record)
                 for cb in callbacks:
                     cb.on_epoch_end(self, record)
+                if dist_on:  # rank 0's decision, so no rank leaves the loop alone
+                    self.stop_training = bool(ddp_env.broadcast_object(bool(self.stop_training)))
                 if self.stop_training:
                     break
         except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
@@ -161,8 +177,25 @@ class Trainer:
                 cb.on_train_end(self)
         if self.best_epoch is None:
             self.best_epoch = len(history)
+        if dist_on:  # unwrap: drop the DDP wrapper (and its gradient hooks); the caller keeps the plain module
+            del net
+            import gc
+
+            gc.collect()
         module.eval()
         return pd.DataFrame(history)
+
+    @staticmethod
+    def _shard_permutation(seed: int, epoch: int, n: int, lengths, bs: int, dev) -> torch.Tensor:
+        """Distributed: this rank's rows for ``epoch``, from a permutation equal on every rank (seed, epoch)."""
+        g = ddp_env.epoch_generator(seed, epoch)
+        if lengths is None:
+            full = torch.randperm(n, generator=g)
+        else:  # grouped over batch_size x world rows, so each rank's batch is one slice of a global batch
+            with torch.random.fork_rng(devices=[]):
+                torch.default_generator.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=g)))
+                full = length_grouped_permutation(lengths.cpu(), bs * ddp_env.world_size())
+        return ddp_env.shard_positions(full).to(dev)
 
     # ------------------------------------------------------------------ inference
     def predict(self, module: nn.Module, X, batch_size: int | None = None) -> torch.Tensor:
