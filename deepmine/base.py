@@ -124,6 +124,23 @@ class DeepEstimator(BaseEstimator):
         self._finish_fit(module, device, history, trainer)
         return self
 
+    # ---- streaming training (deepmine.training.streaming) --------------------------------------
+    def fit_stream(self, source, target, table=None, query=None, batch_rows: int = 65_536,
+                   buffer_rows: int = 262_144, valid_rows: int = 10_000):
+        """Fit on a table read in batches, never whole: a Parquet file or folder, a large CSV, SQL, ...
+
+        ``source`` is anything :func:`deepmine.data.stream.open_stream` reads (``table=`` / ``query=`` for
+        SQL), or a TableStream; ``target`` names the column to predict. One pass gathers the preprocessing
+        statistics; each epoch is a fresh pass whose rows go through a shuffle buffer of ``buffer_rows``
+        rows. The first ``valid_rows`` rows (at most ``validation_fraction`` of the table) are held out for
+        early stopping. Predicting, saving and loading work as after ``fit``.
+        """
+        from deepmine.training.streaming import fit_streaming
+
+        return fit_streaming(self, source, target, table=table, query=query, batch_rows=batch_rows,
+                             buffer_rows=buffer_rows, valid_rows=valid_rows)
+    # ---- end streaming training -----------------------------------------------------------------
+
     # ------------------------------------------------------------------ pieces of the template
     def _fit_preprocessor(self, X) -> np.ndarray:
         """Fit ``preprocessor_`` on the training input and return the network's input array."""

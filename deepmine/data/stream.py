@@ -121,6 +121,28 @@ class TableStream:
             raise DataError(f"{self._where()} has no rows (only column names: {', '.join(wanted[:8])}"
                             f"{', ...' if len(wanted) > 8 else ''}); pass a table that holds data")
 
+    def bounded_batches(self, part_rows: int | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`batches`, with Parquet read a few row groups at a time so that memory stays bounded.
+
+        pyarrow's dataset scanner reads row groups ahead of the consumer; on one large file it can hold
+        gigabytes when the consumer (conversion to pandas, training) is slower than the disk (4.6 GB for
+        a 10-million-row table in benchmarks/bench_scale.py). Reading the table as consecutive shards of
+        about ``part_rows`` rows (``4 x batch_rows`` by default; :meth:`shards`, split by row groups, in
+        order) caps the read-ahead at one shard. Other sources, and shards, are read as they are.
+        """
+        if self._kind != "parquet" or self._shard != (0, 1) or self._row_groups is not None:
+            yield from self.batches()
+            return
+        groups = self._row_group_list()
+        total = sum(rows for _, _, rows in groups)
+        part_rows = part_rows or 4 * self.batch_rows
+        n = max(1, min(len(groups), -(-total // max(part_rows, 1))))
+        if n == 1:
+            yield from self.batches()
+            return
+        for shard in self.shards(n):
+            yield from shard.batches()
+
     def count_rows(self) -> int | None:
         """The number of rows, where it is cheap to know: a DataFrame's length, the Parquet footers' row
         counts, ``SELECT COUNT(*)`` for SQL; for CSV and JSON lines only once a pass has counted them, else
