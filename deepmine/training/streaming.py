@@ -11,7 +11,6 @@ divergence check, device and the history it writes.
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -350,25 +349,8 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                 stats.clear()
                 stats.update(epoch_stats)
             train_loss = float(total) / max(rows, 1)
-            if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss or 0.0, 1e-3):
-                raise TrainingError(
-                    f"training diverged: the loss became {train_loss} in epoch {epoch}; "
-                    f"lower the learning rate (lr={trainer.lr:g} now), or set grad_clip=1.0"
-                )
-            record = {"epoch": epoch, "train_loss": train_loss}
-            if has_valid:
-                out = trainer.predict(module, X_valid)
-                with torch.inference_mode():
-                    record["valid_loss"] = float(loss_fn(out, y_valid))
-                if trainer.metric is not None:
-                    record[f"valid_{trainer.metric_name}"] = float(trainer.metric(y_valid, out))
-            if schedule is not None and not per_batch:
-                schedule.step(record.get("valid_loss", train_loss))
-            record["lr"] = opt.param_groups[0]["lr"]
-            record["seconds"] = time.perf_counter() - start
-            history.append(record)
-            for cb in callbacks:
-                cb.on_epoch_end(trainer, record)
+            trainer.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn,
+                              (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
             if trainer.stop_training:
                 break
     except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU

@@ -143,27 +143,8 @@ class Trainer:
                 if dist_on:  # the history holds the mean over the ranks; every rank then decides alike
                     train_loss = ddp_env.all_reduce_mean(train_loss)
                     first_loss = ddp_env.all_reduce_mean(first_loss) if epoch == 1 else first_loss
-                # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
-                # thousand times its starting value is divergence too.
-                if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss, 1e-3):
-                    raise TrainingError(
-                        f"training diverged: the loss became {train_loss} in epoch {epoch}; "
-                        f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
-                    )
-                record = {"epoch": epoch, "train_loss": train_loss}
-                if has_valid:
-                    out = self.predict(module, X_valid)
-                    with torch.inference_mode():
-                        record["valid_loss"] = float(loss_fn(out, y_valid))
-                    if self.metric is not None:
-                        record[f"valid_{self.metric_name}"] = float(self.metric(y_valid, out))
-                if schedule is not None and not per_batch:
-                    schedule.step(record.get("valid_loss", train_loss))
-                record["lr"] = opt.param_groups[0]["lr"]
-                record["seconds"] = time.perf_counter() - start
-                history.append(record)
-                for cb in callbacks:
-                    cb.on_epoch_end(self, record)
+                self.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn,
+                               (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
                 if dist_on:  # rank 0's decision, so no rank leaves the loop alone
                     self.stop_training = bool(ddp_env.broadcast_object(bool(self.stop_training)))
                 if self.stop_training:
@@ -184,6 +165,35 @@ class Trainer:
             gc.collect()
         module.eval()
         return pd.DataFrame(history)
+
+    def end_epoch(self, epoch: int, train_loss: float, first_loss, start: float, module, loss_fn, valid, schedule,
+                  per_batch: bool, opt, history: list, callbacks) -> dict:
+        """What every training loop does after an epoch's batches (this one and the streaming one): stop a
+        diverging loss, score the validation rows, step an epoch-wise schedule, record the epoch and
+        tell the callbacks. ``valid`` is ``(X_valid, y_valid)`` or None."""
+        # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
+        # thousand times its starting value is divergence too.
+        if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss or 0.0, 1e-3):
+            raise TrainingError(
+                f"training diverged: the loss became {train_loss} in epoch {epoch}; "
+                f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
+            )
+        record = {"epoch": epoch, "train_loss": train_loss}
+        if valid is not None:
+            X_valid, y_valid = valid
+            out = self.predict(module, X_valid)
+            with torch.inference_mode():
+                record["valid_loss"] = float(loss_fn(out, y_valid))
+            if self.metric is not None:
+                record[f"valid_{self.metric_name}"] = float(self.metric(y_valid, out))
+        if schedule is not None and not per_batch:
+            schedule.step(record.get("valid_loss", train_loss))
+        record["lr"] = opt.param_groups[0]["lr"]
+        record["seconds"] = time.perf_counter() - start
+        history.append(record)
+        for cb in callbacks:
+            cb.on_epoch_end(self, record)
+        return record
 
     @staticmethod
     def _shard_permutation(seed: int, epoch: int, n: int, lengths, bs: int, dev) -> torch.Tensor:
