@@ -330,14 +330,9 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                                                                stats=epoch_stats, prefetch=prefetch), 1):
                     xb, yb = _as_tensors(xb, yb)
                     xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-                    opt.zero_grad(set_to_none=True)
-                    loss = loss_fn(module(xb), yb)
-                    loss.backward()
-                    if trainer.grad_clip:
-                        nn.utils.clip_grad_norm_(module.parameters(), trainer.grad_clip)
-                    opt.step()
-                    if schedule is not None and per_batch and done_steps < total_steps:
-                        schedule.step()
+                    # a one-cycle schedule has a fixed number of steps; a stream may give one batch more
+                    step_schedule = schedule if per_batch and done_steps < total_steps else None
+                    loss = trainer.step(module, module, xb, yb, loss_fn, opt, step_schedule)
                     done_steps += 1
                     total += loss.detach() * len(xb)
                     rows += len(xb)

@@ -126,14 +126,7 @@ class Trainer:
                 for s in range(0, n_used, bs):
                     idx = perm[s: s + bs]
                     xb, yb = X[idx], y[idx]
-                    opt.zero_grad(set_to_none=True)
-                    loss = loss_fn(net(xb), yb)
-                    loss.backward()
-                    if self.grad_clip:
-                        nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
-                    opt.step()
-                    if schedule is not None and per_batch:
-                        schedule.step()
+                    loss = self.step(net, module, xb, yb, loss_fn, opt, schedule if per_batch else None)
                     total += loss.detach() * len(idx)
                     if first_loss is None:
                         first_loss = abs(loss.item())
@@ -165,6 +158,20 @@ class Trainer:
             gc.collect()
         module.eval()
         return pd.DataFrame(history)
+
+    def step(self, net, module, xb, yb, loss_fn, opt, schedule=None) -> torch.Tensor:
+        """One optimiser step on a mini-batch (both training loops): forward, backward, clipping, the
+        step, and a per-batch schedule's step when ``schedule`` is given. ``net`` may wrap ``module``
+        (DistributedDataParallel); clipping works on the module's own parameters."""
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(net(xb), yb)
+        loss.backward()
+        if self.grad_clip:
+            nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
+        opt.step()
+        if schedule is not None:
+            schedule.step()
+        return loss
 
     def end_epoch(self, epoch: int, train_loss: float, first_loss, start: float, module, loss_fn, valid, schedule,
                   per_batch: bool, opt, history: list, callbacks) -> dict:
