@@ -198,6 +198,7 @@ class DeepEstimator(BaseEstimator):
             metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
             callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
             predict_batch_size=self._predict_batch_size, group_by_length=self._row_lengths(),
+            precision=getattr(self, "precision", "float32"),
         )
 
     def _finish_fit(self, module, device, history, trainer) -> None:

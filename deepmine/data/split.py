@@ -42,10 +42,18 @@ def stratified_split(y, test_size: float = 0.25, random_state=None):
 
 def time_split(times, test_size: float = 0.25):
     """Row positions (train, test): the latest ``test_size`` of rows by time are the test part."""
-    times = pd.to_datetime(pd.Series(times), errors="coerce", format="mixed") \
-        if not pd.api.types.is_numeric_dtype(pd.Series(times)) else pd.Series(times)
-    if times.isna().any():
-        raise DataError("the time column has missing or unparseable values; fill or drop those rows to split by time")
+    raw = pd.Series(times).reset_index(drop=True)
+    name = f"time column '{raw.name}'" if raw.name is not None else "the time column"
+    times = pd.to_datetime(raw, errors="coerce", format="mixed") \
+        if not pd.api.types.is_numeric_dtype(raw) else raw
+    bad = times.isna()
+    if bad.any():
+        unreadable = bad & raw.notna()
+        example = (f"such as {raw[unreadable].iloc[0]!r} in row {int(np.flatnonzero(unreadable)[0])}"
+                   if unreadable.any() else "")
+        what = "values that are not dates or numbers" if unreadable.any() else "missing values"
+        raise DataError(f"{name} has {int(bad.sum())} {what}{' ' + example if example else ''}; "
+                        f"fix or drop those rows to split by time")
     n = len(times)
     n_test = _check_size(test_size, n)
     order = np.argsort(times.to_numpy(), kind="stable")
@@ -92,3 +100,32 @@ def given_split(labels):
         raise DataError(f"split column '{name}' puts {len(train)} rows in training and {len(test)} in the test "
                         f"part; both parts need rows")
     return train, test
+
+
+def hash_share(frame: pd.DataFrame, random_state: int = 0, salt: str = "") -> np.ndarray:
+    """A number in [0, 1) per row of ``frame``, from a hash of the row's values (not its position).
+
+    The same row gets the same number in every batch, shard and pass of a stream, and in every
+    process, so thresholds on it split a table that is read in batches, never whole
+    (:func:`hash_split`); equal rows land on the same side. ``random_state`` and ``salt`` pick
+    different, independent numbers.
+    """
+    key = f"{int(random_state) % 10**12:012d}{salt}"[:16].ljust(16, "0")
+    hashed = pd.util.hash_pandas_object(frame, index=False, hash_key=key).to_numpy()
+    return (hashed >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def hash_split(test_share: float, random_state: int = 0):
+    """``(is_train, is_test)``: two functions of a batch that give each row's side of a random split
+    holding out about ``test_share`` of the rows, decided by :func:`hash_share` - for streams
+    (:meth:`deepmine.data.stream.TableStream.where`), where no row positions can be drawn up front."""
+    if not 0 < test_share < 1:
+        raise DataError(f"the test share must be a fraction between 0 and 1, got {test_share}")
+
+    def is_test(frame: pd.DataFrame) -> np.ndarray:
+        return hash_share(frame, random_state, "split") < test_share
+
+    def is_train(frame: pd.DataFrame) -> np.ndarray:
+        return ~is_test(frame)
+
+    return is_train, is_test

@@ -24,8 +24,8 @@ is kept, so later passes (epochs) and shards made afterwards do not repeat it. K
 read_table: Parquet dictionary (category) columns get each batch's own categories; a JSON lines file whose
 keys differ between lines gets the union of the keys, in order of first appearance.
 
-Each batch has a RangeIndex that continues from the previous batch's, so ``pd.concat(stream.batches())``
-is read_table's frame, index included.
+Each batch's index holds its rows' positions in the whole table, so ``pd.concat(stream.batches())`` is
+read_table's frame, index included; a shard's or a filtered stream's rows keep their positions too.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class TableStream:
         self._schema = None  # settled column -> dtype, shared with shards
         self._total_rows = None
         self._frame = None
+        self._keep = None  # a row filter (see where)
         self._kind, self.source = self._resolve(source)
         self._info: dict = {}
 
@@ -103,23 +104,40 @@ class TableStream:
         return list(self._wanted)
 
     def batches(self) -> Iterator[pd.DataFrame]:
-        """The rows, ``batch_rows`` at a time (the last batch shorter), as DataFrames; a fresh pass each call."""
+        """The rows, ``batch_rows`` at a time (the last batch shorter), as DataFrames; a fresh pass each call.
+
+        Each batch's index holds its rows' positions in the whole table (0, 1, ... from the first row), also in
+        a shard or a filtered stream (:meth:`where`), whose batches may be shorter."""
         wanted = self.columns
         dtypes = self._dtypes()
-        offset = 0
-        produced = False
-        for frame in self._my_batches():
+        read_any = False
+        for start, frame in self._my_batches():
             if len(frame) == 0:
                 continue
+            read_any = True
             frame = frame.reindex(columns=wanted) if list(frame.columns) != wanted else frame
             frame = _cast(frame, {c: dtypes[c] for c in wanted if c in dtypes})
-            frame.index = pd.RangeIndex(offset, offset + len(frame))
-            offset += len(frame)
-            produced = True
+            frame.index = pd.RangeIndex(start, start + len(frame))
+            if self._keep is not None:
+                frame = frame[np.asarray(self._keep(frame), dtype=bool)]
+                if len(frame) == 0:
+                    continue
             yield frame
-        if not produced and self._shard == (0, 1) and self._row_groups is None:
+        if not read_any and self._shard == (0, 1) and self._row_groups is None:
             raise DataError(f"{self._where()} has no rows (only column names: {', '.join(wanted[:8])}"
                             f"{', ...' if len(wanted) > 8 else ''}); pass a table that holds data")
+
+    def where(self, keep) -> TableStream:
+        """This stream with only the rows for which ``keep(batch)`` (a function of a batch, returning one bool
+        per row) is true, such as one side of :func:`deepmine.data.split.hash_split`. Filters combine; the
+        rows keep their positions in the whole table as their index; :meth:`count_rows` is then None."""
+        if not callable(keep):
+            raise TypeError("keep must be a function of a batch returning one bool per row")
+        before = self._keep
+        other = self._copy(shard=self._shard, row_groups=self._row_groups)
+        other._keep = keep if before is None else (lambda frame: np.asarray(before(frame), dtype=bool)
+                                                    & np.asarray(keep(frame), dtype=bool))
+        return other
 
     def bounded_batches(self, part_rows: int | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`batches`, with Parquet read a few row groups at a time so that memory stays bounded.
@@ -146,7 +164,9 @@ class TableStream:
     def count_rows(self) -> int | None:
         """The number of rows, where it is cheap to know: a DataFrame's length, the Parquet footers' row
         counts, ``SELECT COUNT(*)`` for SQL; for CSV and JSON lines only once a pass has counted them, else
-        None. A batch-modulo shard's count follows from the whole table's."""
+        None. A batch-modulo shard's count follows from the whole table's; a filtered stream's is None."""
+        if self._keep is not None:
+            return None
         if self._kind == "parquet":
             total = sum(rows for _, _, rows in self._row_group_list())
         elif self._kind == "sql":
@@ -290,18 +310,30 @@ class TableStream:
     def _raw_batches(self, columns) -> Iterator[pd.DataFrame]:
         return getattr(self, f"_{self._kind}_batches")(columns)
 
-    def _my_batches(self) -> Iterator[pd.DataFrame]:
+    def _my_batches(self) -> Iterator[tuple[int, pd.DataFrame]]:
+        """``(position of the first row in the whole table, batch)`` for this stream's (shard's) batches."""
         wanted = self.columns
         batches = self._raw_batches(wanted)
         if self._kind == "parquet" or self._kind == "frame":
             batches = _rebatch(batches, self.batch_rows)
         index, count = self._shard
-        if count == 1:
-            yield from batches
-        else:
-            for number, frame in enumerate(batches):
-                if number % count == index:
-                    yield frame
+        start = self._first_row()
+        for number, frame in enumerate(batches):
+            if count == 1 or number % count == index:
+                yield start, frame
+            start += len(frame)
+
+    def _first_row(self) -> int:
+        """0, or for a shard of Parquet row groups the position of its first row in the whole table."""
+        if self._row_groups is None or not self._row_groups:
+            return 0
+        first = self._row_groups[0]
+        start = 0
+        for group in self._info["groups"]:
+            if group[:2] == first[:2]:
+                return start
+            start += group[2]
+        return start
 
     def _dtypes(self) -> dict:
         if self._schema is None:

@@ -24,6 +24,10 @@ TRAINING_PARAMS_DOC = """
         Column roles that override inference, e.g. ``{"zip": "categorical", "notes": "drop"}``.
     device : {"auto", "cpu", "cuda", "mps"}
         Where to train; "auto" picks CUDA, then MPS, then the CPU.
+    precision : {"float32", "bf16", "fp16", "auto"}
+        Automatic mixed precision for training: "bf16" (bfloat16) or "fp16" (float16, with loss scaling)
+        autocast the forward pass; "auto" is bf16 on a CUDA GPU that supports it, else fp16 on CUDA, and
+        float32 on the CPU. Weights and predictions stay float32.
     random_state : int or None
         Seed for weights, shuffling, dropout and the validation split: the same data and seed give
         the same predictions.

@@ -131,7 +131,7 @@ class DeepClassifier(_ClassifierBase):
     def __init__(self, hidden=(256, 128), activation="relu", norm="none", dropout=0.1, class_weight=None,
                  optimizer="adam", lr=1e-3, weight_decay=1e-4, batch_size="auto", max_epochs=100, early_stopping=10,
                  validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None, device="auto",
-                 random_state=None, verbose=0, callbacks=None):
+                 precision="float32", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
 
@@ -148,7 +148,7 @@ class LogisticNeuron(_ClassifierBase):
 
     def __init__(self, class_weight=None, optimizer="adam", lr=1e-2, weight_decay=0.0, batch_size="auto",
                  max_epochs=100, early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle",
-                 grad_clip=None, roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
+                 grad_clip=None, roles=None, device="auto", precision="float32", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _build_module(self, n_numeric, cardinalities, n_out):

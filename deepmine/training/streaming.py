@@ -102,26 +102,23 @@ class _FastTransform:
         return out
 
 
-def _encoded_chunks(stream, preprocessor, encode_target, target, skip_rows: int = 0) -> Iterator:
-    """``(X float32 array, y array)`` per source batch, the first ``skip_rows`` rows left out."""
-    seen = 0
+def _encoded_chunks(stream, preprocessor, encode_target, target, skip_through: int | None = None) -> Iterator:
+    """``(X float32 array, y array)`` per source batch, leaving out the rows at table positions up to
+    ``skip_through`` (the batches' index; the validation rows)."""
     transform = _FastTransform(preprocessor)
     for frame in stream.bounded_batches():
-        if seen < skip_rows:
-            cut = min(skip_rows - seen, len(frame))
-            seen += len(frame)
-            frame = frame.iloc[cut:]
+        if skip_through is not None and frame.index[0] <= skip_through:
+            frame = frame[frame.index > skip_through]
             if len(frame) == 0:
                 continue
-        else:
-            seen += len(frame)
         X = transform(frame)
         y = encode_target(frame[target]) if target is not None else X
         yield X, y
 
 
 def stream_batches(stream, preprocessor, target, batch_size: int, buffer_rows: int, rng: np.random.Generator,
-                   encode_target=None, skip_rows: int = 0, stats: dict | None = None, prefetch: bool = True,
+                   encode_target=None, skip_through: int | None = None, stats: dict | None = None,
+                   prefetch: bool = True,
                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Random mini-batches ``(X, y)`` of one pass over ``stream``, through a shuffle buffer of ``buffer_rows`` rows.
 
@@ -129,14 +126,15 @@ def stream_batches(stream, preprocessor, target, batch_size: int, buffer_rows: i
     default ``np.asarray``) and pushed into the buffer; while the buffer is full, ``batch_size`` rows drawn at
     random leave it as a mini-batch. At the end of the pass the rest is shuffled and emitted. Every mini-batch
     has ``batch_size`` rows but the last, and a last batch of one row is dropped (it breaks batch
-    normalisation). ``stats``, if given, gets ``rows`` (rows emitted), ``batches`` and ``max_buffer_rows``.
+    normalisation). ``skip_through`` leaves out the rows at table positions up to it (the batches' index).
+    ``stats``, if given, gets ``rows`` (rows emitted), ``batches`` and ``max_buffer_rows``.
     """
     if buffer_rows < 1 or batch_size < 1:
         raise ValueError("buffer_rows and batch_size must be positive")
     encode_target = encode_target or (lambda s: np.asarray(s))
     cap = max(int(buffer_rows), int(batch_size))
     bs = int(batch_size)
-    chunks = _encoded_chunks(stream, preprocessor, encode_target, target, skip_rows)
+    chunks = _encoded_chunks(stream, preprocessor, encode_target, target, skip_through)
     if prefetch:
         chunks = _prefetch(chunks)
     buf_X = buf_y = None
@@ -238,22 +236,29 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                   stats: dict | None = None, prefetch: bool = True):
     """Fit ``estimator`` (a supervised DeepEstimator) on ``source`` read as a stream; return the estimator.
 
-    ``source`` is anything :func:`deepmine.data.stream.open_stream` reads, or a TableStream. The first
+    ``source`` is anything :func:`deepmine.data.stream.open_stream` reads, or a TableStream (possibly
+    filtered with :meth:`~deepmine.data.stream.TableStream.where`). The first
     ``min(valid_rows, validation_fraction x rows)`` rows are the validation part (when early stopping is on);
     the rest is read afresh each epoch through a shuffle buffer of ``buffer_rows`` rows.
     ``stats``, if given, gets the shuffle buffer's statistics of the last epoch (see :func:`stream_batches`).
+
+    Under ``torchrun`` (see :mod:`deepmine.training.distributed`) rank 0 makes the statistics pass and
+    sends the fitted preprocessing and the validation rows to the other ranks; each rank then reads its own
+    shard of the rows (:meth:`TableStream.shards`: disjoint Parquet row groups, else every n-th batch)
+    through its own shuffle buffer, and the network is wrapped in DistributedDataParallel. The shards differ
+    in length, so each epoch ends, on every rank, when the first rank runs out of rows.
     """
     from sklearn.base import is_classifier
 
+    from deepmine.base import DeepEstimator, UnsupervisedDeepEstimator
     from deepmine.data.stream import TableStream, open_stream
     from deepmine.data.stream_fit import fit_preprocessor_streaming
+    from deepmine.errors import ParameterError
+    from deepmine.training import distributed as ddp_env
     from deepmine.training.callbacks import EarlyStopping, ProgressBar, epoch_listeners
     from deepmine.training.device import choose_device, resolve_seed, seeded
     from deepmine.training.losses import make_loss
     from deepmine.training.optim import make_optimizer, make_schedule
-
-    from deepmine.base import DeepEstimator, UnsupervisedDeepEstimator
-    from deepmine.errors import ParameterError
 
     if (getattr(estimator, "_input_preprocessor", None) is not None or isinstance(estimator, UnsupervisedDeepEstimator)
             or type(estimator)._fit_preprocessor is not DeepEstimator._fit_preprocessor):
@@ -263,9 +268,27 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                                                                         batch_rows=batch_rows)
     target = str(target)
     kind = "classification" if is_classifier(estimator) else "regression"
+    dist_on = ddp_env.is_distributed()
+    device = choose_device(estimator.device)
+    if dist_on:
+        device = ddp_env.init_if_needed(device)
     seed = resolve_seed(estimator.random_state)
-    pre, info = fit_preprocessor_streaming(stream, target, roles=estimator.roles, sample_rows=sample_rows,
-                                           target_kind=kind, keep_head=max(int(valid_rows), 0), seed=seed)
+    if dist_on:
+        seed = int(ddp_env.broadcast_object(seed))
+    fitted = None
+    if not dist_on or ddp_env.is_main():
+        try:
+            fitted = fit_preprocessor_streaming(stream, target, roles=estimator.roles, sample_rows=sample_rows,
+                                                target_kind=kind, keep_head=max(int(valid_rows), 0), seed=seed)
+        except Exception as exc:  # the other ranks must hear of it, or they wait for ever
+            if not dist_on:
+                raise
+            fitted = exc
+    if dist_on:
+        fitted = ddp_env.broadcast_object(fitted)
+        if isinstance(fitted, Exception):
+            raise fitted
+    pre, info = fitted
     n_rows = info["n_rows"]
     features = info["features"]
     estimator.preprocessor_ = pre
@@ -282,21 +305,27 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     if n_train < 1:
         raise TrainingError("there are no training rows; give at least one row")
 
-    device = choose_device(estimator.device)
+    world = ddp_env.world_size() if dist_on else 1
     trainer = estimator._make_trainer(n_train, device)
-    dev = trainer.device
-    bs = max(1, min(int(trainer.batch_size), n_train))
-    steps = n_train // bs + (1 if n_train % bs > 1 else 0) or 1
-    rng = np.random.default_rng(seed)
+    dev = trainer.device = device
+    trainer.start_precision(dev)
+    bs = max(1, min(int(trainer.batch_size), -(-n_train // world)))
+    steps = n_train // (bs * world) + (1 if n_train % (bs * world) > 1 else 0) or 1
+    rng = np.random.default_rng(seed + (ddp_env.rank() if dist_on else 0))
     with seeded(seed, device):
         module = estimator._new_module().to(dev)
     if n_train < 2 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules()):
         raise TrainingError("batch normalisation needs at least two training rows; give more rows or norm='none'")
+    mine = stream.shards(world)[ddp_env.rank()] if dist_on else stream
+    net = nn.parallel.DistributedDataParallel(module, device_ids=[dev.index] if dev.type == "cuda" else None) \
+        if dist_on else module
 
     # the validation part: the first n_valid rows, kept in memory
     has_valid = n_valid > 0
+    skip_through = None
     if has_valid:
         head = info["head"].iloc[:n_valid]
+        skip_through = int(head.index[-1])  # the rows after it, in table order, are the training rows
         X_valid = torch.from_numpy(pre.transform(head)).to(dev)
         y_valid = torch.from_numpy(encode(head[target])).to(dev)
     info["head"] = None
@@ -310,29 +339,34 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     callbacks = list(trainer.callbacks)
     if trainer.early_stopping and has_valid:
         callbacks.append(EarlyStopping(trainer.monitor, trainer.early_stopping, trainer.mode))
-    if trainer.verbose:
+    if trainer.verbose and ddp_env.is_main():
         callbacks.append(ProgressBar(trainer.description))
     callbacks.extend(epoch_listeners())
     trainer.stop_training, trainer.best_epoch = False, None
     history, first_loss, done_steps = [], None, 0
+    pin = dev.type == "cuda"
     for cb in callbacks:
         cb.on_train_begin(trainer)
     try:
         for epoch in range(1, trainer.max_epochs + 1):
             start = time.perf_counter()
-            module.train()
+            net.train()
             epoch_stats: dict = {}
             total = torch.zeros((), device=dev)
             rows = 0
+            batches = stream_batches(mine, pre, target, bs, buffer_rows, rng, encode_target=encode,
+                                     skip_through=skip_through, stats=epoch_stats, prefetch=prefetch)
             with seeded(seed + epoch, device):  # dropout masks reproducible per epoch
-                for step, (xb, yb) in enumerate(stream_batches(stream, pre, target, bs, buffer_rows, rng,
-                                                               encode_target=encode, skip_rows=n_valid,
-                                                               stats=epoch_stats, prefetch=prefetch), 1):
+                for step, (xb, yb) in enumerate(batches, 1):
+                    if dist_on and not _all_have_batch(True):
+                        break  # another rank's shard is done: every rank ends the epoch here
                     xb, yb = _as_tensors(xb, yb)
+                    if pin:
+                        xb, yb = xb.pin_memory(), yb.pin_memory()
                     xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
                     # a one-cycle schedule has a fixed number of steps; a stream may give one batch more
                     step_schedule = schedule if per_batch and done_steps < total_steps else None
-                    loss = trainer.step(module, module, xb, yb, loss_fn, opt, step_schedule)
+                    loss = trainer.step(net, module, xb, yb, loss_fn, opt, step_schedule)
                     done_steps += 1
                     total += loss.detach() * len(xb)
                     rows += len(xb)
@@ -340,12 +374,21 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                         first_loss = abs(loss.item())
                     for cb in callbacks:
                         cb.on_batch_end(trainer, step, steps)
+                else:
+                    if dist_on:
+                        _all_have_batch(False)  # this rank is out of rows: tell the others
+            batches.close()
             if stats is not None:
                 stats.clear()
                 stats.update(epoch_stats)
             train_loss = float(total) / max(rows, 1)
+            if dist_on:  # the mean over the ranks, so every rank records and decides alike
+                train_loss = ddp_env.all_reduce_mean(train_loss)
+                first_loss = ddp_env.all_reduce_mean(first_loss or 0.0) if epoch == 1 else first_loss
             trainer.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn,
                               (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
+            if dist_on:  # rank 0's decision, so no rank leaves the loop alone
+                trainer.stop_training = bool(ddp_env.broadcast_object(bool(trainer.stop_training)))
             if trainer.stop_training:
                 break
     except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
@@ -357,6 +400,19 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
             cb.on_train_end(trainer)
     if trainer.best_epoch is None:
         trainer.best_epoch = len(history)
+    if dist_on:
+        del net
     module.eval()
     estimator._finish_fit(module, dev, pd.DataFrame(history), trainer)
     return estimator
+
+
+def _all_have_batch(have: bool) -> bool:
+    """Distributed: whether every rank has a batch for this step (an all-reduce of one number, MIN)."""
+    import torch.distributed as dist
+
+    flag = torch.tensor([1 if have else 0], dtype=torch.int32)
+    if dist.get_backend() == "nccl":  # pragma: no cover - needs GPUs
+        flag = flag.to(torch.device("cuda", torch.cuda.current_device()))
+    dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+    return bool(flag.item())

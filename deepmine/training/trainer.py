@@ -58,7 +58,7 @@ class Trainer:
                  metric_name: str = "metric",
                  callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
                  description: str = "training", predict_batch_size: int = 8192,
-                 group_by_length: Callable[[torch.Tensor], torch.Tensor] | None = None):
+                 group_by_length: Callable[[torch.Tensor], torch.Tensor] | None = None, precision: str = "float32"):
         self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
         self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
         self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
@@ -69,6 +69,8 @@ class Trainer:
         # rows -> their lengths (say, tokens before the padding): batches then hold rows of similar
         # length, so a network that cuts each batch to its longest row computes little padding
         self.group_by_length = group_by_length
+        self.precision = precision  # mixed precision for training (deepmine.training.precision)
+        self.amp = None
 
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
@@ -77,6 +79,7 @@ class Trainer:
         if dist_on:
             self.device = ddp_env.init_if_needed(self.device)  # --- end distributed
         dev = self.device
+        self.start_precision(dev)
         self.module = module.to(dev)
         fdt = _float_dtype(module)
         X, y = _tensor(X, dev, fdt), _tensor(y, dev, fdt)
@@ -159,16 +162,32 @@ class Trainer:
         module.eval()
         return pd.DataFrame(history)
 
+    def start_precision(self, device) -> None:
+        """Set up mixed precision (``precision``) for a fit on ``device``: autocast, and a GradScaler for fp16."""
+        from deepmine.training.precision import MixedPrecision
+
+        self.amp = MixedPrecision(self.precision, device)
+
     def step(self, net, module, xb, yb, loss_fn, opt, schedule=None) -> torch.Tensor:
-        """One optimiser step on a mini-batch (both training loops): forward, backward, clipping, the
-        step, and a per-batch schedule's step when ``schedule`` is given. ``net`` may wrap ``module``
-        (DistributedDataParallel); clipping works on the module's own parameters."""
+        """One optimiser step on a mini-batch (both training loops): forward (under autocast when mixed
+        precision is on), backward, clipping, the step, and a per-batch schedule's step when ``schedule``
+        is given. ``net`` may wrap ``module`` (DistributedDataParallel); clipping works on the module's own
+        parameters."""
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(net(xb), yb)
-        loss.backward()
-        if self.grad_clip:
-            nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
-        opt.step()
+        amp = self.amp
+        if amp is None or not amp.enabled:
+            loss = loss_fn(net(xb), yb)
+            loss.backward()
+            if self.grad_clip:
+                nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)
+            opt.step()
+        else:
+            with amp.autocast():
+                out = net(xb)
+            out = tuple(o.float() for o in out) if isinstance(out, tuple) else out.float()
+            loss = loss_fn(out, yb)
+            clip = (lambda: nn.utils.clip_grad_norm_(module.parameters(), self.grad_clip)) if self.grad_clip else None
+            amp.backward_and_step(loss, opt, clip)
         if schedule is not None:
             schedule.step()
         return loss

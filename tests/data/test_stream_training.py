@@ -77,7 +77,7 @@ def test_stream_batches_emit_each_row_once_within_the_buffer(tmp_path):
     pre = TabularPreprocessor(roles={"x": "numeric"}).fit(frame[["x"]])
     stats: dict = {}
     seen = []
-    for xb, yb in stream_batches(stream, pre, "row", 64, 1000, np.random.default_rng(0), skip_rows=3, stats=stats):
+    for xb, yb in stream_batches(stream, pre, "row", 64, 1000, np.random.default_rng(0), skip_through=2, stats=stats):
         assert len(xb) == len(yb) <= 64
         seen.append(yb.numpy())
     rows = np.concatenate(seen)

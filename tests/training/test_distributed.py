@@ -59,6 +59,26 @@ def test_two_process_torchrun_matches_single_process(tmp_path, single_process):
 
 
 @needs_gloo
+def test_two_process_streaming_matches_single_process(tmp_path, single_process):
+    """fit_stream under torchrun: each rank reads its own Parquet row groups; quality as one process."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import ddp_script
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    parquet = ddp_script.write_training_parquet(tmp_path / "train.parquet")
+    proc = _torchrun(str(SCRIPT), str(tmp_path), "auto", str(parquet))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["world_size"] == 2 and result["same_weights"]
+    assert result["accuracies"][0] == result["accuracies"][1]
+    _, single, seconds = ddp_script.fit_stream_and_score(parquet)
+    print(f"streaming: single-process accuracy {single:.4f} ({seconds:.1f}s); "
+          f"2-process accuracy {result['accuracy']:.4f} ({result['seconds']:.1f}s)")
+    assert abs(result["accuracy"] - single) <= 0.01
+
+
+@needs_gloo
 def test_cli_under_torchrun_writes_one_run_folder(tmp_path, single_process):
     out = tmp_path / "run"
     proc = _torchrun("-m", "deepmine", "classify", "dataset:iris", "--target", "species",

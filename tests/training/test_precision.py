@@ -1,0 +1,69 @@
+"""Mixed precision: the forward pass autocasts to bf16/fp16 (checked on the CPU), weights stay float32."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from deepmine.errors import ParameterError
+from deepmine.tabular import DeepClassifier, DeepRegressor
+from deepmine.training import trainer as trainer_mod
+from deepmine.training.precision import resolve_precision
+
+
+@pytest.fixture
+def forward_dtypes(monkeypatch):
+    """The dtypes the Linear layers produced during training steps (not validation or predict)."""
+    seen: set = set()
+    original = trainer_mod.Trainer.step
+
+    def step(self, net, module, xb, yb, *args, **kwargs):
+        hooks = [m.register_forward_hook(lambda m, i, o: seen.add(o.dtype))
+                 for m in module.modules() if isinstance(m, torch.nn.Linear)]
+        try:
+            return original(self, net, module, xb, yb, *args, **kwargs)
+        finally:
+            for h in hooks:
+                h.remove()
+
+    monkeypatch.setattr(trainer_mod.Trainer, "step", step)
+    return seen
+
+
+@pytest.mark.parametrize("precision, dtype", [("float32", torch.float32), ("bf16", torch.bfloat16),
+                                              ("fp16", torch.float16), ("auto", torch.float32)])
+def test_training_autocasts_to_the_precision_asked(churn_sample, forward_dtypes, precision, dtype):
+    X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
+    model = DeepClassifier(hidden=(32,), max_epochs=3, random_state=0, device="cpu", precision=precision).fit(X, y)
+    assert forward_dtypes == {dtype}  # "auto" is float32 on the CPU
+    assert all(p.dtype == torch.float32 for p in model.module_.parameters())
+    proba = model.predict_proba(X)
+    assert proba.dtype == np.float64 or proba.dtype == np.float32
+    assert np.isfinite(proba).all() and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+
+
+def test_mixed_precision_learns_as_well_as_float32(churn_sample):
+    X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
+    kw = dict(hidden=(32,), max_epochs=8, random_state=0, device="cpu")
+    full = DeepClassifier(**kw).fit(X, y)
+    half = DeepClassifier(precision="bf16", **kw).fit(X, y)
+    assert abs(full.history_["train_loss"].iloc[-1] - half.history_["train_loss"].iloc[-1]) < 0.02
+    assert (full.predict(X) == half.predict(X)).mean() > 0.95
+
+
+def test_streaming_fit_uses_the_precision(tmp_path, diabetes, forward_dtypes):
+    path = tmp_path / "diabetes.parquet"
+    diabetes.frame.to_parquet(path)
+    model = DeepRegressor(hidden=(16,), max_epochs=2, random_state=0, device="cpu", precision="bf16")
+    model.fit_stream(path, diabetes.target, batch_rows=100)
+    assert forward_dtypes == {torch.bfloat16}
+    assert np.isfinite(model.predict(diabetes.frame.drop(columns=diabetes.target))).all()
+
+
+def test_unknown_precision_is_a_clear_error(churn_sample):
+    X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
+    with pytest.raises(ParameterError, match="precision must be one of float32, bf16, fp16, auto"):
+        DeepClassifier(max_epochs=1, precision="half").fit(X, y)
+    assert resolve_precision("auto", torch.device("cpu")) is None
+    assert resolve_precision(None, torch.device("cpu")) is None
