@@ -207,15 +207,32 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
 def run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
-              force: bool, title: str | None = None, calibrate: Optional[str] = None):
+              force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
+              memory_budget: Optional[str] = None, precision: str = "float32"):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
                   query=query, calibrate=calibrate or False)
+    kwargs["stream"] = "auto" if stream is None else stream
+    if precision != "float32":
+        from deepmine.training.precision import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise DataError(f"--precision takes {', '.join(PRECISIONS)}, got {precision!r}")
+        kwargs["options"] = {"precision": precision}
+    if memory_budget is not None:
+        import os
+
+        from deepmine.data.memory import parse_size
+
+        parse_size(memory_budget)  # a clear error for a value that is not a size
+        os.environ["DEEPMINE_MEMORY_BUDGET"] = memory_budget
 
     def default_title(board):
         info = board.info
+        streamed = (f", streamed: traditional models on a sample of {info['sample_rows']} rows"
+                    if info.get("streamed") else "")
         return (f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test rows, "
-                f"{info['split']} split, seed {seed})")
+                f"{info['split']} split, seed {seed}{streamed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
     return run_compare(task, data, out_dir, force, keep_all, command, kwargs, title or default_title)
@@ -236,5 +253,13 @@ QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a databas
 CALIBRATE_OPTION = typer.Option(None, "--calibrate", help="Calibrate every classifier's probabilities on a fifth "
                                 "of its training rows: auto (temperature for networks, isotonic/Platt otherwise), "
                                 "temperature, isotonic or sigmoid.")
+STREAM_OPTION = typer.Option(None, "--stream/--no-stream", help="Read the table in batches, never whole: networks "
+                             "train on every row, traditional models on a sample (default: stream when the table "
+                             "is larger than the memory budget).")
+BUDGET_OPTION = typer.Option(None, "--memory-budget", help="The most memory the table may take as a DataFrame "
+                             "(e.g. 4GB; default DEEPMINE_MEMORY_BUDGET, else a quarter of the free memory); larger "
+                             "tables are streamed.")
+PRECISION_OPTION = typer.Option("float32", "--precision", help="Mixed precision for training the networks: float32, "
+                                "bf16, fp16 or auto (bf16/fp16 on a CUDA GPU, float32 on the CPU).")
 KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
+from deepmine.cli.common import (BUDGET_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
                                  model_folder, parse_k, show_notice)
@@ -44,9 +44,12 @@ def _task_command(task: str, doc: str):
                 cv: Optional[int] = CV_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION,
                 time_column: Optional[str] = TIME_OPTION, group_column: Optional[str] = GROUP_OPTION,
                 table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
-                force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION):
+                force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
+                stream: Optional[bool] = STREAM_OPTION, memory_budget: Optional[str] = BUDGET_OPTION,
+                precision: str = PRECISION_OPTION):
         run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
-                  query, keep_all, force, calibrate=calibrate)
+                  query, keep_all, force, calibrate=calibrate, stream=stream, memory_budget=memory_budget,
+                  precision=precision)
 
     command.__doc__ = doc
     return friendly(command)

@@ -38,8 +38,10 @@ def parse_size(text) -> int:
 
 
 def memory_budget() -> int:
-    """The memory a table may take: ``DEEPMINE_MEMORY_BUDGET`` when set (``"4GB"``, ``"512MB"``, bytes), else
-    half of the available memory (from psutil when installed, else /proc/meminfo's MemAvailable), else 4 GiB."""
+    """The memory a table may take as a DataFrame: ``DEEPMINE_MEMORY_BUDGET`` when set (``"4GB"``, ``"512MB"``,
+    bytes), else a quarter of the available memory (from psutil when installed, else /proc/meminfo's
+    MemAvailable), else 4 GiB. A quarter, because a comparison in memory holds several copies of the table
+    at once: the frame, its training and test parts, and each model's encoded arrays."""
     value = os.environ.get(_BUDGET_VARIABLE)
     if value is not None and value.strip():
         try:
@@ -61,7 +63,7 @@ def memory_budget() -> int:
                         break
         except (OSError, ValueError, IndexError):
             available = None
-    return available // 2 if available else _FALLBACK_BUDGET
+    return available // 4 if available else _FALLBACK_BUDGET
 
 
 def check_fits(source, table=None, query=None, budget=None) -> int:

@@ -124,7 +124,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             item_features: str | None = None, user_features: str | None = None, k: int = 10,
             id_column: str | None = None, test: Any = None, horizon: int | None = None, season="auto",
             n_origins: int = 3, source: str | None = None, weight: str | bool | None = None, truth: Any = None,
-            calibrate: bool | str = False, progress: Callable[[str], None] | None = None) -> Leaderboard:
+            calibrate: bool | str = False, stream: bool | str = "auto",
+            progress: Callable[[str], None] | None = None) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
@@ -175,6 +176,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         fifth of its training rows (see :class:`deepmine.explain.CalibratedClassifier`): True or "auto"
         (temperature scaling for networks, isotonic or Platt for the others), or "temperature",
         "isotonic", "sigmoid". The leaderboard's ``ece`` column shows the effect.
+    stream : for classification and regression, read the table as a stream, never whole (see
+        :mod:`deepmine.evaluation.streamed`): the networks train on every row with ``fit_stream``, the
+        traditional models on a sample, and the test rows are a hashed share capped at 100,000. "auto"
+        (default) streams a file or database table whose estimated in-memory size is more than the memory
+        budget (:func:`deepmine.data.memory.memory_budget`; ``DEEPMINE_MEMORY_BUDGET``), with a notice.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
         ``{"contamination": 0.05}`` or ``{"max_epochs": 5}``.
     progress : called with a short message before each model is fitted.
@@ -203,6 +209,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
 
         return compare_forecasting(task_obj, data, target, time_column, horizon, season, n_origins, models,
                                    random_state, options, progress, table, query)
+    if _streams(task_obj, data, table, query, stream, cv, calibration, time_column, group_column, split_column):
+        from deepmine.evaluation.streamed import compare_stream
+
+        return compare_stream(task_obj, data, target, models, test_size, random_state, roles, options, progress,
+                              table, query)
     df = read_table(data, table=table, query=query)
     if task_obj.input == "interactions":
         from deepmine.evaluation.recommendation import compare_recommenders
@@ -283,6 +294,52 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
                 "stratified" if task_obj.stratify else "random")}
     return Leaderboard(task_obj.name, task_obj.primary, frame[cols], fitted, histories, info, y_test, predictions,
                        data=X_test, probabilities=probabilities)
+
+
+def _streams(task: Task, data, table, query, stream, cv, calibration, time_column, group_column,
+             split_column) -> bool:
+    """Whether compare reads ``data`` as a stream: asked for, or "auto" and the table is larger than the
+    memory budget (then with a notice); a clear error where the options need the table in memory."""
+    from deepmine.errors import DataError, DeepmineError
+
+    if stream not in (True, False, "auto"):
+        raise ParameterError(f"stream must be True, False or 'auto', got {stream!r}")
+    if not stream:
+        return False
+    streamable = task.name in ("classification", "regression")
+    in_memory_options = [name for name, value in (("cv", cv), ("calibrate", calibration), ("time_column", time_column),
+                                                  ("group_column", group_column), ("split_column", split_column))
+                         if value]
+    if stream is True:
+        if not streamable:
+            raise ParameterError(f"streaming compares classification and regression tables; {task.name} reads "
+                                 f"its data in memory, so leave out --stream (stream=False)")
+        if in_memory_options:
+            raise ParameterError(f"{', '.join(in_memory_options)} need(s) the table in memory; leave out --stream "
+                                 f"(stream=False) or those options")
+        return True
+    if isinstance(data, pd.DataFrame) or (isinstance(data, str) and data.startswith("dataset:")):
+        return False
+    from deepmine.data.memory import _human, estimate_memory, memory_budget
+
+    try:
+        size = estimate_memory(data, table=table, query=query)
+    except DeepmineError:
+        return False  # reading it in memory gives the error, in the words every other path uses
+    budget = memory_budget()
+    if size <= budget:
+        return False
+    too_big = (f"the table would take about {_human(size)} in memory, more than the budget of {_human(budget)} "
+               f"(DEEPMINE_MEMORY_BUDGET)")
+    if not streamable:
+        raise DataError(f"{too_big}; {task.name} needs its rows in memory, so take a sample of the table or "
+                        f"raise DEEPMINE_MEMORY_BUDGET")
+    if in_memory_options:
+        raise DataError(f"{too_big}, and {', '.join(in_memory_options)} need(s) the table in memory; leave those "
+                        f"out to stream it, or raise DEEPMINE_MEMORY_BUDGET")
+    warnings.warn(f"{too_big}: streaming it (--stream); the networks train on every row, the traditional models "
+                  f"on a sample", DataWarning, stacklevel=3)
+    return True
 
 
 def _dataset_label(data, df: pd.DataFrame) -> str | None:
