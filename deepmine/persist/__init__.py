@@ -9,6 +9,21 @@ pickle's arbitrary code; ``config.json`` says which format a folder uses.
 A scikit-learn object that holds fitted deep models (a calibrated network, a Pipeline ending in one)
 is saved in both ways: each deep model in its own folder under ``parts/``, and the rest as skops
 with a marker where each deep model was; loading puts the deep models back in their places.
+
+Loading is safe on folders from elsewhere: before anything but config.json is read, a pickle anywhere in
+the folder (``*.pkl``, ``*.pickle``, ``*.joblib``, ``*.pt``/``*.pth``/``*.ckpt``, or any file whose bytes
+are a pickle stream) and any file that save_model does not write are refused with a ModelFormatError;
+every tensor in weights.safetensors is checked (name, shape, dtype) against the network that config.json
+describes; a skops file may hold only allow-listed types. Nothing here calls pickle, joblib or torch.load.
+A folder from a newer format is refused naming both deepmine versions; one from an older deepmine of the
+same format loads, and if it cannot, the error names both versions too.
+
+Determinism: on the CPU the same data, parameters and ``random_state`` give byte-identical weights and
+predictions in any process (each fit seeds torch itself; checked here with 1 and 2 threads). On a GPU,
+cuDNN and cuBLAS pick kernels whose float sums are ordered differently from run to run, so results agree
+to float tolerance, not bit for bit, unless the process sets ``torch.use_deterministic_algorithms(True)``
+and ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` before any CUDA work (slower; operations without a deterministic
+kernel then raise); CPU and GPU results differ in the last bits.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ import copy
 import importlib
 import json
 import platform
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -172,32 +188,135 @@ def _save_skops(model, folder: Path, config: dict) -> None:
     sio.dump(model, folder / "model.skops")
 
 
-def load(path):
-    """Load a model saved by :func:`save_model` (or ``model.save``), without unpickling anything."""
+# The files save_model writes, by format; anything else in a model folder is refused on load.
+_DEEP_FILES = ("config.json", "weights.safetensors", "preprocessing.json", "history.csv")
+_SKOPS_FILE = "model.skops"
+# Suffixes of files that only unpickling reads (torch.save writes .pt/.pth/.ckpt with pickle inside).
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".dill")
+_PART_NAME = re.compile(r"part[0-9]+")
+
+
+def _saved_by(config: dict) -> str:
+    versions = config.get("versions") if isinstance(config.get("versions"), dict) else {}
+    return f"deepmine {versions.get('deepmine', 'of unknown version')} (format {config.get('format_version', '?')})"
+
+
+def _this_deepmine() -> str:
+    from deepmine import __version__
+
+    return f"deepmine {__version__} (format {FORMAT_VERSION})"
+
+
+def _looks_like_pickle(file: Path) -> bool:
+    """True for a pickle stream (protocol 2 to 5 starts with the PROTO opcode 0x80), whatever its name; a
+    safetensors file whose header length happens to start with 0x80 has its JSON header at byte 8."""
+    try:
+        with open(file, "rb") as fh:
+            head = fh.read(9)
+    except OSError:
+        return False
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5 and head[8:9] != b"{"
+
+
+def _refuse_pickles(path: Path, writer: str = "deepmine.persist.save_model") -> None:
+    """Refuse a folder holding a pickle anywhere (by name or by content), before anything in it is read."""
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        if file.suffix.lower() in _PICKLE_SUFFIXES or _looks_like_pickle(file):
+            raise ModelFormatError(f"'{file}' is a pickle; deepmine never loads pickles because unpickling can run "
+                                   f"code, so remove it (deepmine saves with {writer})")
+
+
+def refuse_unexpected_files(path, expected, writer: str = "deepmine.persist.save_model") -> None:
+    """Raise ModelFormatError unless every file and folder under ``path`` is in ``expected`` (paths relative to
+    ``path``, with /): a pickle gets its own message, anything else is named with the fix (remove it)."""
     path = Path(path)
+    _refuse_pickles(path, writer)
+    for entry in sorted(path.rglob("*")):
+        rel = entry.relative_to(path).as_posix()
+        if rel not in expected:
+            raise ModelFormatError(f"'{entry}' is not a file that {writer} writes, so '{path}' was not written "
+                                   f"(only) by deepmine's save; remove '{rel}' to load it")
+
+
+def _expected_files(config: dict) -> set[str]:
+    """The paths (relative, with /) that save_model writes for the folder ``config`` describes."""
+    if config["format"] == "deepmine-torch":
+        return set(_DEEP_FILES)
+    expected = {"config.json", config.get("file", _SKOPS_FILE)}
+    for name in config.get("parts") or []:
+        expected |= {"parts", f"parts/{name}"} | {f"parts/{name}/{f}" for f in _DEEP_FILES}
+    return expected
+
+
+def _read_config(path: Path) -> dict:
     config_file = path / "config.json"
-    if not path.is_dir():
-        raise ModelFormatError(f"'{path}' is not a model folder; give the folder that model.save() wrote")
-    if not config_file.exists():
-        raise ModelFormatError(f"'{path}' has no config.json, so it is not a deepmine model folder")
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelFormatError(f"'{config_file}' is not valid JSON ({exc}); the model folder is damaged") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFormatError(f"'{config_file}' is not valid JSON ({exc}); the model folder is damaged") from None
+    if not isinstance(config, dict):
+        raise ModelFormatError(f"'{config_file}' is not a JSON object; the model folder is damaged")
+    version = config.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFormatError(f"'{config_file}' has no whole-number format_version (it has {version!r}); the model "
+                               f"folder is damaged or was not written by deepmine")
+    if version > FORMAT_VERSION:
+        raise ModelFormatError(f"'{path}' was saved by {_saved_by(config)}; this is {_this_deepmine()}; upgrade "
+                               f"deepmine to load it")
     fmt = config.get("format")
-    if config.get("format_version", 0) > FORMAT_VERSION:
-        raise ModelFormatError(f"'{path}' was saved by a newer deepmine (format {config['format_version']}); "
-                               f"upgrade deepmine to load it")
-    if fmt == "deepmine-torch":
-        return _load_deep(path, config)
+    required = {"deepmine-torch": ("class", "params", "fitted"), "skops": ()}
+    if fmt not in required:
+        raise ModelFormatError(f"'{path}' has an unknown model format {fmt!r}; give a folder that deepmine's save "
+                               f"wrote")
+    missing = [key for key in required[fmt] if key not in config]
+    if missing:
+        raise ModelFormatError(f"'{config_file}' lacks {', '.join(missing)}; the model folder is damaged")
     if fmt == "skops":
-        return _load_skops(path, config)
-    raise ModelFormatError(f"'{path}' has an unknown model format {fmt!r}")
+        file, parts = config.get("file", _SKOPS_FILE), config.get("parts") or []
+        if not (isinstance(file, str) and "/" not in file and "\\" not in file and file.endswith(".skops")
+                and not file.startswith(".")):
+            raise ModelFormatError(f"'{config_file}' names {file!r} as its skops file; the model folder is damaged")
+        if not isinstance(parts, list) or not all(isinstance(n, str) and _PART_NAME.fullmatch(n) for n in parts):
+            raise ModelFormatError(f"'{config_file}' lists unexpected parts {parts!r}; the model folder is damaged")
+    return config
+
+
+def load(path):
+    """Load a model saved by :func:`save_model` (or ``model.save``), without unpickling anything.
+
+    Before reading anything but config.json, the folder is checked: a pickle anywhere in it (by name or
+    content), or any file that save_model does not write, is refused with a ModelFormatError.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelFormatError(f"'{path}' is not a model folder; give the folder that model.save() wrote")
+    _refuse_pickles(path)
+    if not (path / "config.json").is_file():
+        raise ModelFormatError(f"'{path}' has no config.json, so it is not a deepmine model folder")
+    config = _read_config(path)
+    refuse_unexpected_files(path, _expected_files(config))
+    load_format = _load_deep if config["format"] == "deepmine-torch" else _load_skops
+    try:
+        return load_format(path, config)
+    except ModelFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        from deepmine.errors import DeepmineError
+
+        if isinstance(exc, DeepmineError):
+            raise
+        saved, this, problem = _saved_by(config), _this_deepmine(), " ".join(repr(exc).split())
+        if saved != this:
+            raise ModelFormatError(f"'{path}' was saved by {saved} and this {this} cannot load it ({problem}); "
+                                   f"load it with the deepmine that saved it, or save it again") from exc
+        raise ModelFormatError(f"'{path}' cannot be loaded ({problem}); the model folder is damaged") from exc
 
 
 def _deep_class(name: str):
     from deepmine.base import DeepEstimator
 
+    if not isinstance(name, str):
+        raise ModelFormatError(f"refusing to load class {name!r}: only deepmine models are loaded from this format")
     module_name, _, cls_name = name.rpartition(".")
     if not module_name.startswith("deepmine."):
         raise ModelFormatError(f"refusing to load class {name!r}: only deepmine models are loaded from this format")
@@ -210,9 +329,50 @@ def _deep_class(name: str):
     return cls
 
 
-def _load_deep(path: Path, config: dict):
-    from safetensors.torch import load_file
+def _dtype_names() -> dict:
+    import torch
+    from safetensors import torch as st
 
+    names = getattr(st, "_TYPES", None) or {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16,
+                                            "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32,
+                                            "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+                                            "BOOL": torch.bool}
+    return {dtype: name for name, dtype in names.items()}
+
+
+def _read_weights(file: Path, module) -> dict:
+    """The tensors of ``file``, after checking their names, shapes and dtypes against ``module``'s state_dict
+    (from safetensors' header, before any tensor is read)."""
+    from safetensors import SafetensorError, safe_open
+
+    expected = {k: (list(v.shape), _dtype_names().get(v.dtype, str(v.dtype))) for k, v in module.state_dict().items()}
+    try:
+        with safe_open(str(file), framework="pt") as fh:
+            found = {}
+            for key in fh.keys():
+                tensor = fh.get_slice(key)
+                found[key] = (list(tensor.get_shape()), tensor.get_dtype())
+            extra, missing = sorted(set(found) - set(expected)), sorted(set(expected) - set(found))
+            if missing:
+                raise ModelFormatError(f"'{file}' lacks the tensor {missing[0]!r} (shape {expected[missing[0]][0]}, "
+                                       f"dtype {expected[missing[0]][1]}) that the model in config.json needs; the "
+                                       f"model folder is damaged")
+            if extra:
+                raise ModelFormatError(f"'{file}' holds the tensor {extra[0]!r} (shape {found[extra[0]][0]}, dtype "
+                                       f"{found[extra[0]][1]}) that the model in config.json does not have; the model "
+                                       f"folder is damaged")
+            for key, (shape, dtype) in expected.items():
+                if found[key] != (shape, dtype):
+                    raise ModelFormatError(
+                        f"the tensor {key!r} in '{file}' has shape {found[key][0]} and dtype {found[key][1]}, but the "
+                        f"model in config.json expects shape {shape} and dtype {dtype}; the model folder is damaged")
+            return {key: fh.get_tensor(key) for key in expected}
+    except (SafetensorError, OSError) as exc:
+        raise ModelFormatError(f"'{file}' is not a readable safetensors file ({exc}); the model folder is "
+                               f"damaged") from None
+
+
+def _load_deep(path: Path, config: dict):
     from deepmine.errors import DeepmineError
     from deepmine.training.device import choose_device
 
@@ -223,17 +383,23 @@ def _load_deep(path: Path, config: dict):
     model = cls(**params)
     model._restore_fitted_state(config["fitted"])
     for name in ("weights.safetensors", "preprocessing.json"):
-        if not (path / name).exists():
+        if not (path / name).is_file():
             raise ModelFormatError(f"'{path}' lacks {name}; the model folder is incomplete")
-    model.preprocessor_ = model._preprocessor_from_state(json.loads((path / "preprocessing.json").read_text("utf-8")))
+    try:
+        preprocessing = json.loads((path / "preprocessing.json").read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFormatError(f"'{path / 'preprocessing.json'}' is not valid JSON ({exc}); the model folder is "
+                               f"damaged") from None
+    model.preprocessor_ = model._preprocessor_from_state(preprocessing)
     try:
         device = choose_device(model.device)
     except DeepmineError:
         device = choose_device("cpu")
     module = model._new_module()
+    tensors = _read_weights(path / "weights.safetensors", module)
     try:
-        module.load_state_dict(load_file(str(path / "weights.safetensors")))
-    except (RuntimeError, OSError) as exc:
+        module.load_state_dict(tensors)
+    except RuntimeError as exc:
         raise ModelFormatError(f"the weights in '{path}' do not fit the model described in config.json ({exc})") from exc
     model.module_ = module.to(device).eval()
     model.device_ = device
@@ -244,6 +410,19 @@ def _load_deep(path: Path, config: dict):
 
 # Plain containers that skops does not trust by default; building one runs no code of the file's choosing.
 _SAFE_BUILTINS = frozenset({"builtins.frozenset", "builtins.set", "builtins.range", "builtins.slice"})
+
+
+def _importable(name: str) -> bool:
+    module_name, _, attr = name.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(module_name), attr)
+    except ImportError:
+        return False
+
+
+def _package_versions(config: dict) -> str:
+    versions = config.get("versions") if isinstance(config.get("versions"), dict) else {}
+    return f"scikit-learn {versions.get('scikit-learn', '?')}"
 
 
 def _is_trusted_class(name: str) -> bool:
@@ -260,17 +439,31 @@ def _is_trusted_class(name: str) -> bool:
 
 
 def _load_skops(path: Path, config: dict):
+    import zipfile
+
     import skops.io as sio
 
-    file = path / config.get("file", "model.skops")
-    if not file.exists():
+    file = path / config.get("file", _SKOPS_FILE)
+    if not file.is_file():
         raise ModelFormatError(f"'{path}' lacks {file.name}; the model folder is incomplete")
-    untrusted = sio.get_untrusted_types(file=file)
+    try:
+        untrusted = sio.get_untrusted_types(file=file)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ModelFormatError(f"'{file}' is not a skops file ({exc}); the model folder is damaged") from None
+    missing = [t for t in untrusted if t.startswith(_TRUSTED_PACKAGES) and not _importable(t)]
+    if missing:
+        raise ModelFormatError(f"'{file}' holds {missing[0]!r}, which this environment lacks: it was saved by "
+                               f"{_saved_by(config)} with {_package_versions(config)}; this is {_this_deepmine()} "
+                               f"with {_package_versions({'versions': _versions()})}; install the versions it was "
+                               f"saved with")
     refused = [t for t in untrusted if not _is_trusted_class(t)]
     if refused:
         raise ModelFormatError(f"refusing to load '{file}': it holds functions or types outside scikit-learn, "
                                f"numpy, scipy and deepmine ({', '.join(refused)}), which could run code")
-    model = sio.load(file, trusted=untrusted)
+    try:
+        model = sio.load(file, trusted=untrusted)
+    except (zipfile.BadZipFile, ImportError, OSError) as exc:
+        raise ModelFormatError(f"'{file}' cannot be read ({exc}); the model folder is damaged") from None
     names = config.get("parts") or []
     if not names:
         return model
@@ -285,4 +478,4 @@ def _load_skops(path: Path, config: dict):
     return copy.deepcopy(model, {id(marker): parts[marker.name] for marker in markers})
 
 
-__all__ = ["load", "save_model"]
+__all__ = ["load", "refuse_unexpected_files", "save_model"]

@@ -271,6 +271,9 @@ class SearchIndex:
         if not path.is_dir() or not file.exists():
             raise ModelFormatError(f"'{path}' is not a saved search index (no index.json); give the folder that "
                                    f"SearchIndex.save() wrote")
+        from deepmine.persist import refuse_unexpected_files
+
+        refuse_unexpected_files(path, {"index.json", "embeddings.npy"}, writer="SearchIndex.save()")
         try:
             config = json.loads(file.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -289,6 +292,9 @@ class SearchIndex:
         if len(ids) != len(texts):
             raise ModelFormatError(f"'{file}' holds {len(ids)} ids but {len(texts)} texts; the index folder is damaged")
         index._check_params()
+        if index.method != "dense" and (path / "embeddings.npy").exists():
+            raise ModelFormatError(f"'{path / 'embeddings.npy'}' is not a file that SearchIndex.save() writes for a "
+                                   f"{index.method!r} index; remove it to load the index")
         embeddings = None
         if index.method == "dense":
             array_file = path / "embeddings.npy"
