@@ -6,6 +6,9 @@
 2. In a fresh process: ``DeepClassifier(hidden=(64,), max_epochs=1).fit_stream(path, "label")``
    (one streaming pass for the preprocessing statistics, then one epoch through the shuffle buffer).
 3. In another fresh process: read the first ``--slice`` rows into memory and ``fit`` one epoch.
+4. Under ``torchrun --nproc_per_node=2`` (one torch thread per process): ``fit_stream`` again, each
+   process reading its own half of the row groups, with DistributedDataParallel over gloo (the
+   1-process run of step 2 uses the default two threads; both use both cores).
 
 Each process reports its peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), the
 seconds of the training epoch (``history_["seconds"]``) and of the whole fit, and rows per second of
@@ -77,6 +80,11 @@ def worker(mode: str, path: str, slice_rows: int, buffer_rows: int, batch_rows: 
     start = time.perf_counter()
     if mode == "stream":
         model.fit_stream(path, "label", batch_rows=batch_rows, buffer_rows=buffer_rows)
+        if mode == "stream" and os.environ.get("WORLD_SIZE", "1") != "1":  # under torchrun: every rank's peak
+            import torch.distributed as dist
+
+            peaks = [None] * dist.get_world_size()
+            dist.all_gather_object(peaks, _peak_mb())
         from deepmine.data.stream import open_stream
 
         rows = open_stream(path).count_rows() - min(10_000, int(round(0.1 * open_stream(path).count_rows())))
@@ -99,6 +107,8 @@ def worker(mode: str, path: str, slice_rows: int, buffer_rows: int, batch_rows: 
     epoch = float(model.history_["seconds"].iloc[0])
     out = {"mode": mode, "rows_trained": int(rows), "epoch_s": epoch, "fit_s": total, "rows_per_s": rows / epoch,
            "valid_accuracy": float(model.history_["valid_accuracy"].iloc[-1]), "peak_rss_mb": _peak_mb()}
+    if mode == "stream" and os.environ.get("WORLD_SIZE", "1") != "1":
+        out.update(mode="stream-ddp", peak_rss_mb=max(peaks), peak_rss_sum_mb=sum(peaks), world=len(peaks))
     if mode == "memory":
         out["load_s"] = load_s
     return out
@@ -111,11 +121,14 @@ def main() -> None:
     parser.add_argument("--buffer-rows", type=int, default=262_144)
     parser.add_argument("--batch-rows", type=int, default=65_536)
     parser.add_argument("--folder", default=None, help="where the table is written (kept; default: a temp folder)")
+    parser.add_argument("--processes", type=int, default=2, help="processes of the torchrun run (0: skip it)")
     parser.add_argument("--worker", choices=["stream", "memory"], help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.path, args.slice, args.buffer_rows, args.batch_rows)))
+        result = worker(args.worker, args.path, args.slice, args.buffer_rows, args.batch_rows)
+        if os.environ.get("RANK", "0") == "0":
+            print(json.dumps(result))
         return
 
     folder = Path(args.folder) if args.folder else Path(tempfile.mkdtemp(prefix="deepmine_scale_"))
@@ -128,10 +141,16 @@ def main() -> None:
               file=sys.stderr)
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     results = []
-    for mode in ("stream", "memory"):
-        cmd = [sys.executable, __file__, "--worker", mode, "--path", str(path), "--slice", str(min(args.slice, args.rows)),
-               "--buffer-rows", str(args.buffer_rows), "--batch-rows", str(args.batch_rows)]
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    runs = [("stream", []), ("memory", [])]
+    if args.processes > 1:
+        runs.append(("stream", [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                                f"--nproc_per_node={args.processes}"]))
+    for mode, launcher in runs:
+        cmd = (launcher or [sys.executable]) + [
+            __file__, "--worker", mode, "--path", str(path), "--slice", str(min(args.slice, args.rows)),
+            "--buffer-rows", str(args.buffer_rows), "--batch-rows", str(args.batch_rows)]
+        run_env = dict(env, OMP_NUM_THREADS="1") if launcher else env
+        done = subprocess.run(cmd, env=run_env, capture_output=True, text=True)
         if done.returncode:
             sys.stderr.write(done.stderr)
             raise SystemExit(f"the {mode} run failed")
@@ -141,12 +160,19 @@ def main() -> None:
     print("| run | rows trained | epoch s | rows/s (epoch) | whole fit s | peak RSS MB | valid accuracy |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        name = "fit_stream (Parquet)" if r["mode"] == "stream" else f"fit in memory ({min(args.slice, args.rows):,} rows)"
+        name = {"stream": "fit_stream (Parquet), 1 process x 2 threads",
+                "stream-ddp": f"fit_stream under torchrun, {r.get('world')} processes x 1 thread",
+                "memory": f"fit in memory ({min(args.slice, args.rows):,} rows)"}[r["mode"]]
+        peak = f"{r['peak_rss_mb']:,.0f}" + (f" per process ({r['peak_rss_sum_mb']:,.0f} in all)"
+                                             if "peak_rss_sum_mb" in r else "")
         print(f"| {name} | {r['rows_trained']:,} | {r['epoch_s']:.1f} | {r['rows_per_s']:,.0f} | {r['fit_s']:.1f} "
-              f"| {r['peak_rss_mb']:,.0f} | {r['valid_accuracy']:.4f} |")
+              f"| {peak} | {r['valid_accuracy']:.4f} |")
     ratio = results[0]["rows_per_s"] / results[1]["rows_per_s"]
     print(f"\nstreaming / in-memory rows/s: {ratio:.2f} (target >= 0.7); streaming peak RSS "
           f"{results[0]['peak_rss_mb']:,.0f} MB (target < 1,500 MB at 10M rows)")
+    if len(results) > 2:
+        print(f"{results[2]['world']} processes / 1 process rows/s (streaming): "
+              f"{results[2]['rows_per_s'] / results[0]['rows_per_s']:.2f}")
 
 
 if __name__ == "__main__":
