@@ -180,24 +180,78 @@ def _write_report(folder: Path) -> None:
                   highlight=False, soft_wrap=True)
 
 
+def checkpoint_folder(out_dir: Optional[Path], checkpoint_dir: Optional[Path], resume: bool, command: dict,
+                      ) -> Optional[Path]:
+    """Where a run's training checkpoints go: ``--checkpoint-dir``, else ``<run folder>.checkpoints`` (made with
+    the first checkpoint, removed once the run folder is written). With ``--resume`` the folder must hold the
+    checkpoints of the same command (its command.json); without it, a default folder left by an interrupted
+    run is cleared first."""
+    import shutil
+
+    if out_dir is None and checkpoint_dir is None:
+        if resume:
+            raise DataError("--resume needs the --out of the interrupted run (or its --checkpoint-dir)")
+        return None
+    folder = checkpoint_dir or out_dir.with_name(out_dir.name + ".checkpoints")
+    if resume:
+        record = folder / "command.json"
+        if not record.exists():
+            raise DataError(f"there is nothing to resume in '{folder}'; run the command without --resume")
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        wanted = json.loads(json.dumps(command, default=str))
+        changed = sorted(k for k in set(saved) | set(wanted) if saved.get(k) != wanted.get(k))
+        if changed:
+            raise DataError(f"the checkpoints in '{folder}' are from another command (it differs in "
+                            f"{', '.join(changed)}); resume with the same options, or run without --resume")
+    elif checkpoint_dir is None and folder.exists():
+        shutil.rmtree(folder)  # an interrupted run's leftovers, not resumed
+    return folder
+
+
 def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
-                compare_kwargs: dict, title, extra=None):
-    """Compare the candidates of ``task``, print the leaderboard, write the run folder; return the Leaderboard."""
+                compare_kwargs: dict, title, extra=None, checkpoint_dir: Optional[Path] = None, resume: bool = False,
+                checkpoints: bool = False):
+    """Compare the candidates of ``task``, print the leaderboard, write the run folder; return the Leaderboard.
+
+    With ``checkpoints`` (the commands that offer --checkpoint-dir and --resume) the networks save their
+    state after each epoch (see :mod:`deepmine.training.checkpoints`): into ``checkpoint_dir`` from the first
+    epoch, else into ``<run folder>.checkpoints`` once the run has lasted a minute, removed when the run
+    folder is written."""
+    import shutil
     from contextlib import nullcontext
 
     from deepmine.evaluation import compare
     from deepmine.training import distributed as dd
+    from deepmine.training.checkpoints import checkpointing
 
     # under torchrun every rank fits every candidate (networks with DDP, traditional models alike: they are
     # cheap, and the ranks must reach the same collectives in the same order); rank 0 reports
 
+    explicit_out = out_dir
     out_dir = run_folder(out_dir, task, force)
-    with (progress_line(f"{task} on {data}") if dd.is_main() else nullcontext(lambda message: None)) as progress:
-        board = compare(task, data, progress=progress, **compare_kwargs)
+    full_command = {"task": task, "data": data, **command}
+    folder = None
+    if checkpoints and dd.is_main():
+        folder = checkpoint_folder(explicit_out if resume else out_dir, checkpoint_dir, resume, full_command)
+    if checkpoints and dd.is_distributed():
+        folder = dd.broadcast_object(folder)
+    saving = (checkpointing(folder, resume=resume, every="epoch" if checkpoint_dir else "auto",
+                            meta=json.loads(json.dumps(full_command, default=str)))
+              if folder is not None else nullcontext())
+    try:
+        with (progress_line(f"{task} on {data}") if dd.is_main() else nullcontext(lambda message: None)) as progress, \
+                saving:
+            board = compare(task, data, progress=progress, **compare_kwargs)
+    except Exception:
+        if folder is not None and checkpoint_dir is None and dd.is_main():
+            shutil.rmtree(folder, ignore_errors=True)  # an error, not an interruption: nothing to resume
+        raise
     if not dd.is_main():  # torchrun: only rank 0 prints the leaderboard and writes the run folder
         return board
     print_board(board, title(board) if callable(title) else title)
-    write_run(board, out_dir, keep_all, {"task": task, "data": data, **command}, extra)
+    write_run(board, out_dir, keep_all, full_command, extra)
+    if folder is not None and checkpoint_dir is None:
+        shutil.rmtree(folder, ignore_errors=True)  # the run is complete: nothing left to resume
     saved = f"best model: {board.best} in {out_dir}/model" if board.best_kept == board.best else (
         f"best kept model: {board.best_kept} in {out_dir}/model" if board.best_kept else "no model kept")
     out.print(f"wrote {out_dir}/ ({saved})", highlight=False)
@@ -208,7 +262,8 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
               force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
-              memory_budget: Optional[str] = None, precision: str = "float32"):
+              memory_budget: Optional[str] = None, precision: str = "float32", checkpoint_dir: Optional[Path] = None,
+              resume: bool = False):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
                   query=query, calibrate=calibrate or False)
@@ -235,7 +290,8 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
                 f"{info['split']} split, seed {seed}{streamed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    return run_compare(task, data, out_dir, force, keep_all, command, kwargs, title or default_title)
+    return run_compare(task, data, out_dir, force, keep_all, command, kwargs, title or default_title,
+                       checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 DATA_OPTION = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
@@ -261,5 +317,10 @@ BUDGET_OPTION = typer.Option(None, "--memory-budget", help="The most memory the 
                              "tables are streamed.")
 PRECISION_OPTION = typer.Option("float32", "--precision", help="Mixed precision for training the networks: float32, "
                                 "bf16, fp16 or auto (bf16/fp16 on a CUDA GPU, float32 on the CPU).")
+CHECKPOINT_OPTION = typer.Option(None, "--checkpoint-dir", help="Save each network's training state there after "
+                                 "every epoch (default: <run folder>.checkpoints once a run has lasted a minute, "
+                                 "removed when it completes).")
+RESUME_OPTION = typer.Option(False, "--resume", help="Continue an interrupted run (same command and --out, or its "
+                             "--checkpoint-dir) from each network's last saved epoch.")
 KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (BUDGET_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
+from deepmine.cli.common import (BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
                                  model_folder, parse_k, show_notice)
@@ -46,10 +46,11 @@ def _task_command(task: str, doc: str):
                 table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
                 force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
                 stream: Optional[bool] = STREAM_OPTION, memory_budget: Optional[str] = BUDGET_OPTION,
-                precision: str = PRECISION_OPTION):
+                precision: str = PRECISION_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
+                resume: bool = RESUME_OPTION):
         run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
                   query, keep_all, force, calibrate=calibrate, stream=stream, memory_budget=memory_budget,
-                  precision=precision)
+                  precision=precision, checkpoint_dir=checkpoint_dir, resume=resume)
 
     command.__doc__ = doc
     return friendly(command)

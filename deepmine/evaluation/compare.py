@@ -19,6 +19,7 @@ from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.metrics import classification_scores, regression_scores
 from deepmine.evaluation.tasks import Candidate, Task, get_task
 from deepmine.text.prepare import text_column_of
+from deepmine.training.checkpoints import checkpoint_scope
 
 _SKIPPED_ROLES = ("id", "drop", "text")
 
@@ -261,11 +262,12 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
         row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
         if cv:
-            row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles, options,
-                                       calibration))
+            with checkpoint_scope(cand.name):  # names this model's training checkpoints, when they are on
+                row.update(_cross_validate(task_obj, cand, X_train, y_train, cv, random_state, kept_roles, options,
+                                           calibration))
         model = _calibrated(set_matching_params(_set_roles(cand.factory(random_state), kept_roles),
                                                 dict(options or {})), calibration, random_state)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):
             warnings.simplefilter("ignore", DataWarning)
             start = time.perf_counter()
             model.fit(X_train, y_train)

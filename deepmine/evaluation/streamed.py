@@ -25,6 +25,7 @@ import pandas as pd
 from deepmine.errors import ColumnError, DataWarning, ParameterError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task
+from deepmine.training.checkpoints import checkpoint_scope
 
 __all__ = ["compare_stream", "can_stream"]
 
@@ -113,7 +114,7 @@ def compare_stream(task: Task, data, target: str | None, models=None, test_size:
         seen = n_train if streams else len(X_sample)
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {seen} rows" + (", streamed" if streams else ""))
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):
             warnings.simplefilter("ignore", DataWarning)
             start = time.perf_counter()
             if streams:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from glob import escape as glob_escape
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,6 +48,10 @@ def atomic_folder(path: str | os.PathLike, replace: bool = False) -> Iterator[Pa
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*"):
+        # left by a writer that was killed (SIGKILL runs no cleanup): never a complete folder, so drop it
+        if stale.is_dir() and len(stale.name) == len(path.name) + 10:
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     _usual_mode(tmp, 0o777)
     try:

@@ -65,6 +65,15 @@ class EarlyStopping(Callback):
             trainer.module.load_state_dict(self.best_state)
         trainer.best_epoch = self.best_epoch
 
+    def state_dict(self) -> dict:
+        """What the next epochs depend on (for a checkpoint): the best value, its epoch and weights, the wait."""
+        return {"best": float(self.best), "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_state": self.best_state}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.best_epoch, self.wait = float(state["best"]), state["best_epoch"], state["wait"]
+        self.best_state = state["best_state"]
+
 
 class ProgressBar(Callback):
     """A rich progress bar over epochs showing the latest losses; updated once an epoch to stay cheap."""

@@ -256,6 +256,7 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     from deepmine.errors import ParameterError
     from deepmine.training import distributed as ddp_env
     from deepmine.training.callbacks import EarlyStopping, ProgressBar, epoch_listeners
+    from deepmine.training.checkpoints import active_checkpoint
     from deepmine.training.device import choose_device, resolve_seed, seeded
     from deepmine.training.losses import make_loss
     from deepmine.training.optim import make_optimizer, make_schedule
@@ -347,8 +348,15 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     pin = dev.type == "cuda"
     for cb in callbacks:
         cb.on_train_begin(trainer)
+    ckpt = active_checkpoint()  # inside deepmine.training.checkpointing: save each epoch, resume
+    done, history, first_loss, extra = trainer.restore(ckpt, module, opt, schedule, callbacks)
+    if extra:
+        rng.bit_generator.state = extra["shuffle_rng"]
+        done_steps = int(extra["steps"])
     try:
-        for epoch in range(1, trainer.max_epochs + 1):
+        for epoch in range(done + 1, trainer.max_epochs + 1):
+            if trainer.stop_training:  # resumed from a checkpoint of a finished fit
+                break
             start = time.perf_counter()
             net.train()
             epoch_stats: dict = {}
@@ -389,6 +397,8 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                               (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
             if dist_on:  # rank 0's decision, so no rank leaves the loop alone
                 trainer.stop_training = bool(ddp_env.broadcast_object(bool(trainer.stop_training)))
+            trainer.checkpoint(ckpt, epoch, module, opt, schedule, callbacks, history, first_loss,
+                               {"shuffle_rng": rng.bit_generator.state, "steps": done_steps})
             if trainer.stop_training:
                 break
     except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU

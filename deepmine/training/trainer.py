@@ -14,6 +14,7 @@ from torch import nn
 
 from deepmine.errors import TrainingError
 from deepmine.training.callbacks import Callback, EarlyStopping, ProgressBar, epoch_listeners
+from deepmine.training.checkpoints import active_checkpoint
 from deepmine.training.device import choose_device
 from deepmine.training import distributed as ddp_env  # torchrun: DistributedDataParallel (see that module)
 from deepmine.training.losses import make_loss
@@ -115,8 +116,14 @@ class Trainer:
         lengths = self.group_by_length(X) if self.group_by_length is not None else None
         for cb in callbacks:
             cb.on_train_begin(self)
+        ckpt = active_checkpoint()  # inside deepmine.training.checkpointing: save each epoch, resume
+        done, history, first_loss, extra = self.restore(ckpt, module, opt, schedule, callbacks)
+        if dist_on and "epoch_seed" in extra:
+            epoch_seed = extra["epoch_seed"]
         try:
-            for epoch in range(1, self.max_epochs + 1):
+            for epoch in range(done + 1, self.max_epochs + 1):
+                if self.stop_training:  # resumed from a checkpoint of a finished fit
+                    break
                 start = time.perf_counter()
                 net.train()
                 if dist_on:
@@ -143,6 +150,8 @@ class Trainer:
                                (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
                 if dist_on:  # rank 0's decision, so no rank leaves the loop alone
                     self.stop_training = bool(ddp_env.broadcast_object(bool(self.stop_training)))
+                self.checkpoint(ckpt, epoch, module, opt, schedule, callbacks, history, first_loss,
+                                {"epoch_seed": epoch_seed} if dist_on else None)
                 if self.stop_training:
                     break
         except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
@@ -161,6 +170,44 @@ class Trainer:
             gc.collect()
         module.eval()
         return pd.DataFrame(history)
+
+    def restore(self, ckpt, module, opt, schedule, callbacks) -> tuple[int, list, float | None, dict]:
+        """Resume from ``ckpt`` (a :class:`~deepmine.training.checkpoints.TrainingCheckpoint` asked to resume):
+        put back the weights, optimiser, schedule, scaler, early stopping and random generators; return
+        ``(epochs done, history, first loss, extra)``, or ``(0, [], None, {})`` when there is nothing to resume."""
+        state = ckpt.load() if ckpt is not None and ckpt.resume else None
+        if state is None:
+            return 0, [], None, {}
+        from deepmine.training.checkpoints import set_rng_state
+
+        module.load_state_dict(state["module"])
+        opt.load_state_dict(state["optimizer"])
+        if schedule is not None and state.get("schedule") is not None:
+            schedule.load_state_dict(state["schedule"])
+        if self.amp is not None and self.amp.scaler is not None and state.get("scaler") is not None:
+            self.amp.scaler.load_state_dict(state["scaler"])
+        stopper = next((cb for cb in callbacks if isinstance(cb, EarlyStopping)), None)
+        if stopper is not None and state.get("early_stopping") is not None:
+            stopper.load_state_dict(state["early_stopping"])
+        set_rng_state(state["rng"])
+        self.stop_training = bool(state["finished"])
+        return int(state["epoch"]), list(state["history"]), state["first_loss"], dict(state.get("extra") or {})
+
+    def checkpoint(self, ckpt, epoch: int, module, opt, schedule, callbacks, history, first_loss, extra=None) -> None:
+        """Save what the next epoch depends on to ``ckpt`` (when one is active and due; rank 0 only)."""
+        if ckpt is None or not ckpt.due() or not ddp_env.is_main():
+            return
+        from deepmine.training.checkpoints import epoch_state, rng_state
+
+        stopper = next((cb for cb in callbacks if isinstance(cb, EarlyStopping)), None)
+        scaler = self.amp.scaler if self.amp is not None else None
+        ckpt.save(epoch_state(
+            epoch, module=module.state_dict(), optimizer=opt.state_dict(),
+            schedule=schedule.state_dict() if schedule is not None else None,
+            scaler=scaler.state_dict() if scaler is not None else None,
+            early_stopping=stopper.state_dict() if stopper is not None else None, rng=rng_state(),
+            history=history, first_loss=first_loss, finished=bool(self.stop_training) or epoch >= self.max_epochs,
+            extra=extra or {}))
 
     def start_precision(self, device) -> None:
         """Set up mixed precision (``precision``) for a fit on ``device``: autocast, and a GradScaler for fp16."""

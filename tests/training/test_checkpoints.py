@@ -1,0 +1,131 @@
+"""Kill and resume: checkpoints after each epoch, a SIGKILLed run resumed to the uninterrupted run's model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmine.errors import DataError
+from deepmine.tabular import DeepClassifier, DeepRegressor
+from deepmine.training import Callback
+from deepmine.training.checkpoints import checkpointing
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = dict(hidden=(32,), dropout=0.2, max_epochs=10, random_state=0, device="cpu")
+
+
+class _Interrupt(Callback):
+    """Stands for a kill: raises once epoch ``at`` has ended, before its checkpoint is written."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def on_epoch_end(self, trainer, record):
+        if record["epoch"] == self.at:
+            raise KeyboardInterrupt
+
+
+def _saved_epoch(folder: Path) -> int | None:
+    """The epoch recorded in a fit's checkpoint folder (None while there is none, or mid-write)."""
+    try:
+        saved = json.loads((folder / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return dict(saved["state"]["__dict__"])["epoch"]
+
+
+def test_resumed_fit_equals_the_uninterrupted_fit(tmp_path, churn_sample):
+    X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
+    whole = DeepClassifier(**SETTINGS).fit(X, y)
+    with pytest.raises(KeyboardInterrupt), checkpointing(tmp_path):
+        DeepClassifier(callbacks=[_Interrupt(4)], **SETTINGS).fit(X, y)
+    assert _saved_epoch(tmp_path / "model") == 3  # the last whole epoch
+    with checkpointing(tmp_path, resume=True):
+        resumed = DeepClassifier(**SETTINGS).fit(X, y)
+    assert resumed.history_["epoch"].tolist() == whole.history_["epoch"].tolist()
+    assert np.array_equal(resumed.predict_proba(X), whole.predict_proba(X))  # byte-identical on the CPU
+    with checkpointing(tmp_path, resume=True):  # a finished fit: nothing to train
+        again = DeepClassifier(**SETTINGS).fit(X, y)
+    assert np.array_equal(again.predict_proba(X), whole.predict_proba(X))
+    assert again.best_epoch_ == whole.best_epoch_
+
+
+def test_streaming_fit_resumes_too(tmp_path, diabetes):
+    path = tmp_path / "diabetes.parquet"
+    diabetes.frame.to_parquet(path)
+    kw = dict(hidden=(16,), max_epochs=6, random_state=0, device="cpu", batch_size=64)
+    whole = DeepRegressor(**kw).fit_stream(path, diabetes.target, batch_rows=100, buffer_rows=200)
+    folder = tmp_path / "ckpt"
+    with pytest.raises(KeyboardInterrupt), checkpointing(folder):
+        DeepRegressor(callbacks=[_Interrupt(3)], **kw).fit_stream(path, diabetes.target, batch_rows=100,
+                                                                  buffer_rows=200)
+    with checkpointing(folder, resume=True):
+        resumed = DeepRegressor(**kw).fit_stream(path, diabetes.target, batch_rows=100, buffer_rows=200)
+    X = diabetes.frame.drop(columns=diabetes.target)
+    assert np.array_equal(resumed.predict(X), whole.predict(X))
+
+
+def test_fits_are_kept_apart_and_damage_is_reported(tmp_path, churn_sample):
+    X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
+    with checkpointing(tmp_path):
+        DeepClassifier(**{**SETTINGS, "max_epochs": 2}).fit(X, y)
+        DeepClassifier(**{**SETTINGS, "max_epochs": 2}).fit(X, y)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "model-2"]
+    (tmp_path / "model" / "state.json").write_text("{not json")
+    with pytest.raises(DataError, match="checkpoint in .* is damaged .*delete it to start afresh"), \
+            checkpointing(tmp_path, resume=True):
+        DeepClassifier(**SETTINGS).fit(X, y)
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "deepmine", "--quiet", *args]
+
+
+def test_sigkilled_cli_run_resumes_to_the_same_result(tmp_path, churn_sample):
+    data = tmp_path / "churn.csv"
+    churn_sample.to_csv(data, index=False)
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    common = ["classify", str(data), "--target", "churn", "--models", "deep_mlp", "--seed", "1"]
+
+    # the reference: the same command, never interrupted
+    done = subprocess.run(_cli(*common, "-o", str(tmp_path / "whole")), env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    run, ckpt = tmp_path / "run", tmp_path / "ckpt"
+    proc = subprocess.Popen(_cli(*common, "-o", str(run), "--checkpoint-dir", str(ckpt)), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (_saved_epoch(ckpt / "deep_mlp") or 0) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read()[-2000:]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not run.exists() and not list(tmp_path.glob(".run*"))  # nothing that looks like a run folder
+    assert 3 <= _saved_epoch(ckpt / "deep_mlp")
+
+    resumed = subprocess.run(_cli(*common, "-o", str(run), "--checkpoint-dir", str(ckpt), "--resume"), env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    whole = pd.read_csv(tmp_path / "whole" / "leaderboard.csv")
+    again = pd.read_csv(run / "leaderboard.csv")
+    for metric in ("accuracy", "roc_auc", "log_loss"):
+        assert again.loc[0, metric] == whole.loc[0, metric], metric
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == list(range(1, len(history) + 1))
+
+    other = subprocess.run(_cli("classify", str(data), "--target", "churn", "--models", "deep_mlp", "--seed", "2",
+                                "-o", str(tmp_path / "x"), "--checkpoint-dir", str(ckpt), "--resume"), env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "from another command (it differs in random_state)" in other.stderr
