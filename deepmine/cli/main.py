@@ -12,16 +12,17 @@ import typer
 from deepmine.cli.common import (BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
-                                 model_folder, parse_k, show_notice)
+                                 parse_k, show_notice)
 from deepmine.cli.recommend import recommend
 from deepmine.cli.series import series_app
 from deepmine.cli.images import images_app
 from deepmine.cli.graph import graph_app
 from deepmine.cli.explain import explain_command
 from deepmine.cli.demo import demo
+from deepmine.cli.predict import predict
 from deepmine.cli.report import report_command
 from deepmine.cli.text import text_app
-from deepmine.errors import DataError, OutputExistsError
+from deepmine.errors import DataError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Deep learning for data mining, always measured beside the traditional method.")
@@ -35,6 +36,7 @@ app.command("explain")(explain_command)
 app.command("demo")(demo)
 app.command("report")(report_command)
 app.command("recommend")(recommend)
+app.command("predict")(predict)
 
 
 def _task_command(task: str, doc: str):
@@ -112,35 +114,6 @@ def detect(data: str = DATA_OPTION,
     run_compare("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
                                                       "train_on": train_on, "models": models, "seed": seed},
                 kwargs, title)
-
-
-@app.command()
-@friendly
-def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or a run folder holding model/."),
-            data: str = DATA_OPTION,
-            output: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Where to write the predictions."),
-            table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, force: bool = FORCE_OPTION):
-    """Predict DATA with a saved model; writes one row per input row (with class probabilities)."""
-    import numpy as np
-    import pandas as pd
-
-    from deepmine.data import read_table
-    from deepmine.persist.atomic import atomic_write_text
-    from deepmine.persist import load
-
-    if output.exists() and not force:
-        raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
-    model = load(model_folder(model_dir)[0])
-    frame = read_table(data, table=table, query=query)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        result = pd.DataFrame({"row": np.arange(len(frame)), "prediction": model.predict(frame)})
-        if hasattr(model, "predict_proba"):
-            proba = model.predict_proba(frame)
-            for i, cls in enumerate(model.classes_):
-                result[f"proba_{cls}"] = proba[:, i]
-    atomic_write_text(output, result.to_csv(index=False))
-    out.print(f"wrote {len(result)} predictions to {output}", highlight=False)
 
 
 @datasets_app.callback(invoke_without_command=True)

@@ -450,25 +450,37 @@ class TableStream:
     def _parquet_batches(self, columns):
         import pyarrow as pa
         import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
 
         dataset = self._dataset()
-        if self._row_groups is not None:
-            fragments = self._info["fragments"]
+        fragments = self._info["fragments"]
+        if self._row_groups is None:
+            plan = [(number, None) for number in range(len(fragments))]
+        else:
             by_fragment: dict = {}
             for number, group, _ in self._row_groups:
                 by_fragment.setdefault(number, []).append(group)
-            subset = [fragments[n].subset(row_group_ids=g) for n, g in sorted(by_fragment.items())]
-            if not subset:
-                return
-            dataset = ds.FileSystemDataset(subset, dataset.schema, dataset.format, dataset.filesystem)
+            plan = sorted(by_fragment.items())
         names = set(dataset.schema.names)
         # a named index is stored as a column of its own name; other index columns are not wanted
         read = [c for c in columns if c in names]
         metadata = dataset.schema.metadata
         try:
-            for batch in dataset.to_batches(columns=read, batch_size=self.batch_rows):
-                table = pa.Table.from_batches([batch]).replace_schema_metadata(metadata)
-                yield self._parquet_frame(table)
+            for number, groups in plan:
+                fragment = fragments[number]
+                if set(read) <= set(fragment.physical_schema.names):
+                    # ParquetFile decodes a row group when the consumer asks for it; the dataset scanner decodes
+                    # ahead of a slow consumer without bound (most of the file, for a model predicting batches)
+                    handle = pq.ParquetFile(fragment.path, filesystem=dataset.filesystem)
+                    batches = handle.iter_batches(batch_size=self.batch_rows, row_groups=groups, columns=read)
+                else:  # hive partition columns live in the path: the scanner fills them in
+                    part = fragment if groups is None else fragment.subset(row_group_ids=groups)
+                    sub = ds.FileSystemDataset([part], dataset.schema, dataset.format, dataset.filesystem)
+                    batches = sub.to_batches(columns=read, batch_size=self.batch_rows, batch_readahead=1,
+                                             fragment_readahead=1)
+                for batch in batches:
+                    table = pa.Table.from_batches([batch]).replace_schema_metadata(metadata)
+                    yield self._parquet_frame(table)
         except MemoryError:
             raise
         except Exception as exc:

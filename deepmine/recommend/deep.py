@@ -94,7 +94,8 @@ class _DeepRecommender(BaseRecommender):
         trainer = Trainer(loss=RecommendLoss(loss), optimizer="adam", lr=self.lr, weight_decay=0.0,
                           batch_size=int(self.batch_size), max_epochs=int(self.max_epochs),
                           lr_schedule=self.lr_schedule, early_stopping=self.early_stopping, device=device,
-                          verbose=self.verbose, description=type(self).__name__)
+                          verbose=self.verbose, description=type(self).__name__,
+                          grad_clip=getattr(self, "grad_clip", None))  # models saved before grad_clip lack it
         with seeded(seed, device):
             module = self._build_module(data, n_neg, torch.as_tensor(keys))
             history = trainer.fit(module, X[train], y[train], X_valid, y_valid)
@@ -163,6 +164,8 @@ class MatrixFactorization(_DeepRecommender):
         Seeds the validation split, the initial weights, the batches and the negatives.
     device : str, default="auto"
     verbose : int, default=0
+    grad_clip : float or None, default=None
+        Clip the gradient norm to this value (try 1.0 if training diverges).
 
     Attributes
     ----------
@@ -177,7 +180,7 @@ class MatrixFactorization(_DeepRecommender):
     def __init__(self, factors: int = 64, loss: str = "auto", lr: float = 0.005, weight_decay: float = 0.1,
                  batch_size: int = 1024, max_epochs: int = 40, lr_schedule: str = "constant",
                  early_stopping: int | None = 3, validation_fraction: float = 0.1, n_negatives: int = 4,
-                 random_state=None, device: str = "auto", verbose: int = 0):
+                 random_state=None, device: str = "auto", verbose: int = 0, grad_clip: float | None = None):
         store_params(self, locals())
 
     def _module_kwargs(self, data: Interactions) -> dict:
@@ -250,7 +253,7 @@ class HybridMF(MatrixFactorization):
                  loss: str = "auto", lr: float = 0.005, weight_decay: float = 0.1, batch_size: int = 1024,
                  max_epochs: int = 40, lr_schedule: str = "constant", early_stopping: int | None = 3,
                  validation_fraction: float = 0.1, n_negatives: int = 4, random_state=None, device: str = "auto",
-                 verbose: int = 0):
+                 verbose: int = 0, grad_clip: float | None = None):
         store_params(self, locals())
 
     def fit(self, X, y=None, *, user: str = "user", item: str = "item", rating: str | None = None,
@@ -326,7 +329,7 @@ class NeuMF(_DeepRecommender):
         L2 penalty on the embeddings each batch uses (as in :class:`MatrixFactorization`).
     dropout : float, default=0.0
         Dropout after each MLP layer.
-    batch_size, max_epochs, lr_schedule, early_stopping, validation_fraction, random_state, device, verbose :
+    batch_size, max_epochs, lr_schedule, early_stopping, validation_fraction, random_state, device, verbose, grad_clip :
         As in :class:`MatrixFactorization`.
     """
 
@@ -335,7 +338,8 @@ class NeuMF(_DeepRecommender):
     def __init__(self, factors: int = 16, mlp=(64, 32, 16), loss: str = "auto", n_negatives: int = 4,
                  lr: float = 0.001, weight_decay: float = 1e-4, dropout: float = 0.0, batch_size: int = 1024,
                  max_epochs: int = 20, lr_schedule: str = "constant", early_stopping: int | None = 3,
-                 validation_fraction: float = 0.1, random_state=None, device: str = "auto", verbose: int = 0):
+                 validation_fraction: float = 0.1, random_state=None, device: str = "auto", verbose: int = 0,
+                 grad_clip: float | None = None):
         store_params(self, locals())
 
     def _build_module(self, data, n_negatives, positives):

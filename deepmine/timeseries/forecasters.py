@@ -241,7 +241,8 @@ class DeepForecaster(BaseForecaster):
         return Trainer(loss=_LOSSES[self.loss](), optimizer="adam", lr=self.lr,
                        batch_size=resolve_batch_size(self.batch_size, n_rows), max_epochs=epochs,
                        lr_schedule="onecycle", early_stopping=early_stopping, device=self.device,
-                       verbose=self.verbose, description=type(self).__name__, grad_clip=1.0)
+                       verbose=self.verbose, description=type(self).__name__,
+                       grad_clip=getattr(self, "grad_clip", 1.0))  # models saved before grad_clip lack it
 
     # ------------------------------------------------------------------ fit / predict
     def _fit(self, series: pd.Series) -> None:
@@ -332,7 +333,7 @@ class MLPForecaster(DeepForecaster):
     def __init__(self, season="auto", window="auto", hidden=(256, 256), dropout: float = 0.1, interval: float = 0.9,
                  loss: str = "mae", lr: float = 1e-3, batch_size="auto", max_epochs: int = 200,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
-                 random_state=None, verbose: int = 0):
+                 random_state=None, verbose: int = 0, grad_clip: float | None = 1.0):
         store_params(self, locals())
 
     def _build(self, window, horizon):
@@ -350,7 +351,7 @@ class LSTMForecaster(DeepForecaster):
     def __init__(self, season="auto", window="auto", hidden: int = 64, num_layers: int = 1, patch="auto",
                  interval: float = 0.9, loss: str = "mae", lr: float = 3e-3, batch_size="auto", max_epochs: int = 200,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
-                 random_state=None, verbose: int = 0):
+                 random_state=None, verbose: int = 0, grad_clip: float | None = 1.0):
         store_params(self, locals())
 
     def _build(self, window, horizon):
@@ -367,7 +368,7 @@ class NBEATSForecaster(DeepForecaster):
     def __init__(self, season="auto", window="auto", n_blocks: int = 3, width: int = 256, layers: int = 4,
                  interval: float = 0.9, loss: str = "mae", lr: float = 1e-3, batch_size="auto", max_epochs: int = 100,
                  early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
-                 random_state=None, verbose: int = 0):
+                 random_state=None, verbose: int = 0, grad_clip: float | None = 1.0):
         store_params(self, locals())
 
     def _build(self, window, horizon):

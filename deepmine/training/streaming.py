@@ -380,6 +380,8 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
                     rows += len(xb)
                     if first_loss is None:
                         first_loss = abs(loss.item())
+                    if not dist_on:  # under torchrun the epoch's check decides, alike on every rank
+                        trainer.check_batch(total, step, epoch)
                     for cb in callbacks:
                         cb.on_batch_end(trainer, step, steps)
                 else:

@@ -140,6 +140,8 @@ class Trainer:
                     total += loss.detach() * len(idx)
                     if first_loss is None:
                         first_loss = abs(loss.item())
+                    if not dist_on:  # under torchrun the epoch's check decides, alike on every rank
+                        self.check_batch(total, s // bs + 1, epoch)
                     for cb in callbacks:
                         cb.on_batch_end(self, s // bs + 1, steps)
                 train_loss = float(total) / n_used
@@ -239,6 +241,23 @@ class Trainer:
             schedule.step()
         return loss
 
+    def check_batch(self, total: torch.Tensor, batch: int, epoch: int) -> None:
+        """Stop at the first non-finite batch loss rather than after an epoch of NaN steps. ``total`` is the
+        epoch's running sum of losses, so a check also covers the batches before it: on the CPU every batch
+        is checked, on an accelerator (where a check waits for the device) every 16th."""
+        if (total.device.type == "cpu" or batch % 16 == 0) and not bool(torch.isfinite(total)):
+            raise self.diverged(float(total), epoch, batch)
+
+    def diverged(self, loss: float, epoch: int, batch: int | None = None) -> TrainingError:
+        """The error for a diverging loss, with advice that fits the settings."""
+        where = f"in epoch {epoch}" + (f", batch {batch}" if batch is not None else "")
+        if self.grad_clip:
+            advice = (f"lower the learning rate (lr={self.lr:g} now); the gradients are already clipped to norm "
+                      f"{self.grad_clip:g}, so the steps are too long")
+        else:
+            advice = f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
+        return TrainingError(f"training diverged: the loss became {loss} {where}; {advice}")
+
     def end_epoch(self, epoch: int, train_loss: float, first_loss, start: float, module, loss_fn, valid, schedule,
                   per_batch: bool, opt, history: list, callbacks) -> dict:
         """What every training loop does after an epoch's batches (this one and the streaming one): stop a
@@ -247,10 +266,7 @@ class Trainer:
         # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
         # thousand times its starting value is divergence too.
         if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss or 0.0, 1e-3):
-            raise TrainingError(
-                f"training diverged: the loss became {train_loss} in epoch {epoch}; "
-                f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
-            )
+            raise self.diverged(train_loss, epoch)
         record = {"epoch": epoch, "train_loss": train_loss}
         if valid is not None:
             X_valid, y_valid = valid
