@@ -241,7 +241,8 @@ class DeepEstimator(BaseEstimator):
                     f"The feature names should match those that were passed during fit: the data lacks "
                     f"{', '.join(map(repr, missing))}; add those columns (missing values are allowed)"
                 )
-            X = X[names]  # extra columns (say the target, or an id) are ignored, order does not matter
+            if X.columns.tolist() != names:  # selecting costs a copy, which a one-row request feels
+                X = X[names]  # extra columns (say the target, or an id) are ignored, order does not matter
         _check_feature_names(self, X, reset=False)
         _check_n_features(self, X, reset=False)
         return self.preprocessor_.transform(X)
