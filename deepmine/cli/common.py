@@ -31,7 +31,7 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except DeepmineError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {one_line(exc)}", highlight=False, soft_wrap=True, emoji=False)
             raise typer.Exit(2)
         except KeyboardInterrupt:
             err.print("interrupted; nothing was written")
@@ -40,13 +40,22 @@ def friendly(fn):
     return wrapper
 
 
+def one_line(message) -> str:
+    """A message as one line of plain text for rich: its markup escaped (a column named "[label]" or "a:b:y"
+    prints as it is) and line breaks (from, say, a spreadsheet header) shown as \\n."""
+    from rich.markup import escape
+
+    return escape(str(message).replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def show_notice(message, category, filename, lineno, file=None, line=None):
     from deepmine.errors import DataWarning
 
     if issubclass(category, DataWarning):
-        err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]note:[/] {one_line(message)}", highlight=False, soft_wrap=True, emoji=False)
     elif not issubclass(category, (DeprecationWarning, FutureWarning)):
-        err.print(f"[yellow]warning:[/] {category.__name__}: {message}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {category.__name__}: {one_line(message)}", highlight=False, soft_wrap=True,
+                  emoji=False)
 
 
 def parse_roles(items: List[str] | None) -> dict[str, str]:

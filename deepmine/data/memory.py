@@ -159,7 +159,7 @@ def _text_estimate(stream) -> int:
             sample = pd.read_json(io.StringIO(text), lines=True, dtype=False)
         else:
             sample = pd.read_csv(io.BytesIO(head), **stream._csv_options())
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
+    except (ValueError, TypeError, pd.errors.ParserError, UnicodeDecodeError):  # read_table words the error
         sample = None
     if sample is None or not len(sample):
         return _scale(next(stream.batches(), None), stream.count_rows())

@@ -22,6 +22,10 @@ def check_features(X: Any) -> Any:
     """Reject inputs that no tabular model can take, with a message that says what to do."""
     if sp.issparse(X):
         raise DataError("sparse input is not supported; convert it to a dense array with X.toarray()")
+    if isinstance(X, pd.DataFrame) and not X.columns.is_unique:
+        repeated = list(dict.fromkeys(X.columns[X.columns.duplicated()]))
+        raise DataError(f"the table has more than one column named {', '.join(map(repr, repeated[:3]))}; give "
+                        f"every column a unique name")
     if isinstance(X, (pd.DataFrame, pd.Series)):
         return X
     try:
@@ -55,6 +59,20 @@ def as_frame(X: Any) -> pd.DataFrame:
     if isinstance(X, pd.Series):
         return X.to_frame()
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])], copy=False)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_STANDARD_MAX = 1e9  # standardised values are clipped to this many standard deviations from the training mean
+
+
+def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations that do not overflow for values as large as 1e300
+    (their squares would): each column is first divided by its largest magnitude."""
+    with np.errstate(all="ignore"):
+        size = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
+        size = np.where((size > 0) & np.isfinite(size), size, 1.0)
+        scaled = values / size
+        return scaled.mean(axis=0) * size, scaled.std(axis=0) * size
 
 
 def _labels(values: np.ndarray) -> np.ndarray:
@@ -137,8 +155,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.indicators_ = [int(i) for i in np.flatnonzero(np.isnan(num).any(axis=0))]
         filled = np.where(np.isnan(num), med, num) if self.indicators_ else num
         if self.scale and filled.shape[1]:
-            mean, std = filled.mean(axis=0), filled.std(axis=0)
-            std = np.where(std > 1e-12, std, 1.0)
+            mean, std = mean_std(filled)
+            # constant when the spread is (at most) rounding noise relative to the column's magnitude (not below an
+            # absolute 1e-12, which would flatten a feature measured in tiny units such as 1e-13 m)
+            size = np.max(np.abs(filled), axis=0) if len(filled) else np.zeros(filled.shape[1])
+            std = np.where(std > 1e-14 * size, std, 1.0)
         else:
             mean, std = np.zeros(filled.shape[1]), np.ones(filled.shape[1])
         self.means_, self.scales_ = mean, std
@@ -246,8 +267,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             missing = np.isnan(chunk)
             if missing.any():
                 np.copyto(chunk, np.broadcast_to(self.medians_, chunk.shape), where=missing)
-            chunk -= self.means_
-            chunk /= self.scales_
+            with np.errstate(over="ignore", invalid="ignore"):
+                chunk -= self.means_
+                chunk /= self.scales_
+            # values far outside the training range (1e300 where the scale is 1) stay finite, and small enough
+            # that the models' sums of squares do not overflow: no training value is 1e9 deviations out
+            bound = _STANDARD_MAX if self.scale else _FLOAT32_MAX
+            np.clip(chunk, -bound, bound, out=chunk)
             out[s: s + self._CHUNK, :k] = chunk
             if ind:
                 out[s: s + self._CHUNK, k: k + len(ind)] = missing[:, ind]

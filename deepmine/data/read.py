@@ -28,6 +28,7 @@ _JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
 _COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _COMMA_NUMBER = re.compile(r"^[-+]?\d+,\d+$")
 _DOT_NUMBER = re.compile(r"^[-+]?\d+\.\d+$")
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _FORMATS_HINT = "save it as .csv, .tsv, .parquet, .json or .jsonl"
 # File signatures of common non-table files, so the user hears what the file actually is
 _MAGIC = {
@@ -270,8 +271,11 @@ def _read_delimited(path: Path, sample: str, encoding: str, default: str) -> pd.
     delimiter = _sniff_delimiter(sample) or default
     # pandas would silently rename a repeated column to 'name.1', so check the header itself;
     # like pandas, skip blank lines before it
-    rows = csv.reader(io.StringIO(sample), delimiter=delimiter)
-    header = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    try:
+        rows = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        header = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    except csv.Error:  # such as a lone carriage return inside a field; pandas names the problem below
+        header = next((line.split(delimiter) for line in sample.splitlines() if line.strip()), [])
     _reject_duplicates([cell.strip() for cell in header], str(path))
     decimal = "," if delimiter == ";" and _uses_decimal_comma(sample) else "."
     try:
@@ -299,6 +303,14 @@ def _read_delimited(path: Path, sample: str, encoding: str, default: str) -> pd.
         ) from exc
     except (pd.errors.ParserError, ValueError, csv.Error) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        ragged = _RAGGED.search(detail)
+        if ragged:
+            expected, line, seen = ragged.groups()
+            raise FileFormatError(
+                f"{path} line {line} has {seen} fields but the rows before it have {expected}; fix that row "
+                f"(quote values that hold {_name_delimiter(delimiter)}s) or check that "
+                f"{_name_delimiter(delimiter)} is the right delimiter"
+            ) from exc
         raise FileFormatError(
             f"{path} cannot be read as {_name_delimiter(delimiter)}-delimited text ({detail}); "
             f"fix the row named or {_FORMATS_HINT}"
@@ -308,11 +320,14 @@ def _read_delimited(path: Path, sample: str, encoding: str, default: str) -> pd.
 def _uses_decimal_comma(sample: str) -> bool:
     # spreadsheets in many European locales write 1,5 for 1.5 and so separate fields with ';'
     comma = dot = 0
-    for row in csv.reader(io.StringIO(sample), delimiter=";"):
-        for cell in row:
-            cell = cell.strip()
-            comma += bool(_COMMA_NUMBER.match(cell))
-            dot += bool(_DOT_NUMBER.match(cell))
+    try:
+        for row in csv.reader(io.StringIO(sample, newline=""), delimiter=";"):
+            for cell in row:
+                cell = cell.strip()
+                comma += bool(_COMMA_NUMBER.match(cell))
+                dot += bool(_DOT_NUMBER.match(cell))
+    except csv.Error:
+        return False
     return comma > 0 and dot == 0
 
 

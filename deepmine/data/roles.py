@@ -71,11 +71,46 @@ def infer_role(s: pd.Series) -> str:
     return "categorical"
 
 
-def infer_roles(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+# A constant column is dropped only in tables at least this long: in a handful of rows one value may be chance.
+MIN_ROWS_CONSTANT = 10
+
+
+def _constant_value(s: pd.Series):
+    """``(value,)`` when ``s`` holds one value in every row (none missing) of a table of at least
+    MIN_ROWS_CONSTANT rows; else None."""
+    if len(s) < MIN_ROWS_CONSTANT or s.isna().any():
+        return None
+    first = s.iloc[0]
+    try:
+        same = bool((s == first).all())
+    except (TypeError, ValueError):  # cells that do not compare (lists, arrays)
+        return None
+    if not same:
+        return None
+    value = first.item() if isinstance(first, np.generic) else first
+    return (value if isinstance(value, (str, int, float, bool)) else str(value),)
+
+
+def _text_among_numbers(s: pd.Series):
+    """A text value of a string column whose other values are mostly numbers (say '?' or 'big' among
+    '1', '2', ...), or None."""
+    sample = s.dropna().head(5000).astype(str).str.strip()
+    if sample.empty:
+        return None
+    numbers = pd.to_numeric(sample, errors="coerce")
+    if numbers.notna().mean() < 0.5 or numbers.notna().all():
+        return None
+    return sample[numbers.isna()].iloc[0]
+
+
+def infer_roles(df: pd.DataFrame, overrides: Mapping[str, str] | None = None, *,
+                drop_constant: bool = True) -> dict[str, str]:
     """Roles of every column of ``df``; ``overrides`` (column -> role) win over inference.
 
-    Identifier, all-missing and text columns are marked so that tabular models skip them, and a
-    DataWarning names each skipped column so that nothing disappears silently.
+    Identifier, all-missing, constant (one value in every row of at least MIN_ROWS_CONSTANT rows) and
+    text columns are marked so that tabular models skip them, and a DataWarning names each skipped column
+    so that nothing disappears silently. ``drop_constant=False`` keeps constant columns: for roles judged
+    on a sample of a larger table, where a column may be constant in the sample only.
     """
     overrides = dict(overrides or {})
     for col, role in overrides.items():
@@ -96,9 +131,28 @@ def infer_roles(df: pd.DataFrame, overrides: Mapping[str, str] | None = None) ->
                 raise ColumnError(f"column '{col}' is entirely missing, so it cannot be {overrides[col]}; drop it")
             continue
         role = infer_role(df[col])
+        constant = drop_constant and role not in ("drop", "id") and _constant_value(df[col])
+        if constant:
+            role = "drop"
         roles[col] = role
-        if role == "drop":
+        if constant:
+            warnings.warn(
+                f"column '{col}' has the same value ({constant[0]!r}) in every row, so it carries no information, "
+                f"and was dropped; pass roles={{'{col}': 'numeric'}} (or 'categorical') to keep it",
+                DataWarning,
+                stacklevel=3,
+            )
+        elif role == "drop":
             warnings.warn(f"column '{col}' is entirely missing and was dropped", DataWarning, stacklevel=3)
+        elif role == "categorical" and _is_string_like(df[col]):
+            text_example = _text_among_numbers(df[col])
+            if text_example is not None:
+                warnings.warn(
+                    f"column '{col}' is mostly numbers but holds text such as {text_example!r}, so it is treated "
+                    f"as categorical; to use it as numbers, clean or empty those cells",
+                    DataWarning,
+                    stacklevel=3,
+                )
         elif role == "id":
             warnings.warn(
                 f"column '{col}' looks like an identifier (one distinct value per row) and was dropped; "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from deepmine.errors import DataError
+from deepmine.errors import DataError, DataWarning
 
 
 def _check_size(test_size: float, n: int) -> int:
@@ -37,7 +39,34 @@ def stratified_split(y, test_size: float = 0.25, random_state=None):
     _, counts = np.unique(y.astype(str), return_counts=True)
     n_test = int(round(test_size * n))
     stratify = y if counts.min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts) else None
-    return train_test_split(np.arange(n), test_size=test_size, random_state=random_state, stratify=stratify)
+    train, test = train_test_split(np.arange(n), test_size=test_size, random_state=random_state, stratify=stratify)
+    labels = y.astype(str)
+    unseen = ~np.isin(labels[test], labels[train])
+    if unseen.any():
+        # a class the models never saw cannot be scored: its test rows (a class of one row, mostly) change
+        # places with training rows of classes that training holds twice or more, so the sizes stay
+        moved = sorted(set(map(str, labels[test][unseen])))
+        warnings.warn(f"{int(unseen.sum())} test row(s) of class(es) {', '.join(map(repr, moved[:3]))} that the "
+                      f"training part lacks were moved into training", DataWarning, stacklevel=2)
+        train, test = list(train), list(test)
+        for row in [t for t, u in zip(test, unseen) if u]:
+            in_train = pd.Series(labels[train]).value_counts()
+            swap = next((i for i in range(len(train) - 1, -1, -1) if in_train[labels[train[i]]] >= 2), None)
+            test.remove(row)
+            if swap is not None:
+                test.append(train.pop(swap))
+            train.append(row)
+        train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
+        if len(test) == 0:
+            raise DataError(f"every class has too few rows to be both trained on and tested ({n} rows in all); "
+                            f"give at least 2 rows of every class")
+    kept = np.unique(labels[train])
+    if len(counts) >= 2 and len(kept) < 2:
+        classes, counts = np.unique(labels, return_counts=True)
+        rare = ", ".join(repr(c) for c in classes[counts < 2][:3]) or "the other classes"
+        raise DataError(f"the training part of the split holds only the class {kept[0]!r}: {rare} have too few "
+                        f"rows ({n} rows in all); give at least 2 rows of every class, or more rows")
+    return train, test
 
 
 def time_split(times, test_size: float = 0.25):

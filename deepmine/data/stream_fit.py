@@ -127,7 +127,7 @@ def fit_preprocessor_streaming(stream, target: str | None, roles: Mapping[str, s
     n_rows = 0
 
     def start(sample: pd.DataFrame) -> None:
-        role_of = infer_roles(sample[features], roles)
+        role_of = infer_roles(sample[features], roles, drop_constant=False)  # constant in the sample only, maybe
         numeric = [c for c in features if role_of[c] == "numeric"]
         datetime = [c for c in features if role_of[c] == "datetime"]
         categorical = [c for c in features if role_of[c] == "categorical"]

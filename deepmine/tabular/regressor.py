@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from deepmine.base import DeepEstimator, store_params
+from deepmine.data.preprocess import mean_std
 from deepmine.errors import TargetError
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
@@ -31,8 +32,7 @@ class _RegressorBase(RegressorMixin, DeepEstimator):
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]
         # Scaling the target keeps the loss near 1 whatever the unit, so one lr suits every table.
-        self.y_mean_ = y2.mean(axis=0)
-        scale = y2.std(axis=0)
+        self.y_mean_, scale = mean_std(y2)  # without overflow for targets as large as 1e300
         self.y_scale_ = np.where(scale > 1e-12, scale, 1.0)
         return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
 

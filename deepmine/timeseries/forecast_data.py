@@ -19,6 +19,20 @@ from deepmine.errors import ColumnError, DataError, DataWarning
 MIN_POINTS = 3
 
 
+def _first_unreadable(column: pd.Series) -> str:
+    """' (such as 'soon' in row 7)' naming the first value that is no date, or '' when none is found."""
+    import warnings as _warnings
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(column, errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError):
+            return ""
+    bad = np.flatnonzero((parsed.isna() & column.notna()).to_numpy())
+    return f" (such as {column.iloc[bad[0]]!r} in row {int(bad[0])})" if len(bad) else ""
+
+
 def _from_frame(data: pd.DataFrame, time, target) -> pd.Series:
     if target is None:
         numeric = [c for c in data.columns if c != time and pd.api.types.is_numeric_dtype(data[c])]
@@ -34,8 +48,9 @@ def _from_frame(data: pd.DataFrame, time, target) -> pd.Series:
         return data[target].rename(target)
     try:
         stamps = pd.to_datetime(data[time])
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"time column {time!r} cannot be read as dates; give dates such as 2020-01-31") from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(f"time column {time!r} cannot be read as dates{_first_unreadable(data[time])}; give dates "
+                        f"such as 2020-01-31") from exc
     series = pd.Series(data[target].to_numpy(), index=pd.DatetimeIndex(stamps), name=target)
     return series.sort_index()
 
