@@ -142,8 +142,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.datetime_ = [str(c) for c in by_role("datetime")]
         self.categorical_ = [str(c) for c in by_role("categorical")]
         if not (self.numeric_ or self.datetime_ or self.categorical_):
+            if len(df) > 1 and all(df[c].nunique(dropna=False) <= 1 for c in df.columns):
+                raise DataError("every column is constant (one value in every row), so all rows look the same "
+                                "and there is nothing to learn from; give columns whose values vary")
             raise DataError(
-                "no usable feature columns are left (every column was an identifier, text or empty); "
+                "no usable feature columns are left (every column was an identifier, text, empty or constant); "
                 "pass roles=... to keep a column"
             )
         index = {str(c): i for i, c in enumerate(df.columns)}

@@ -132,7 +132,7 @@ def fit_preprocessor_streaming(stream, target: str | None, roles: Mapping[str, s
         datetime = [c for c in features if role_of[c] == "datetime"]
         categorical = [c for c in features if role_of[c] == "categorical"]
         if not (numeric or datetime or categorical):
-            raise DataError("no usable feature columns are left (every column was an identifier, text or empty); "
+            raise DataError("no usable feature columns are left (every column was an identifier, text, empty or constant); "
                             "pass roles=... to keep a column")
         pre.numeric_, pre.datetime_, pre.categorical_ = numeric, datetime, categorical
         k = len(numeric) + 6 * len(datetime)
