@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=65_536)
     parser.add_argument("--folder", default=None, help="where the table is written (kept; default: a temp folder)")
     parser.add_argument("--processes", type=int, default=2, help="processes of the torchrun run (0: skip it)")
+    parser.add_argument("--runs", default="stream,memory,torchrun", help="which runs, comma-separated")
     parser.add_argument("--worker", choices=["stream", "memory"], help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,8 +142,9 @@ def main() -> None:
               file=sys.stderr)
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     results = []
-    runs = [("stream", []), ("memory", [])]
-    if args.processes > 1:
+    wanted = set(args.runs.split(","))
+    runs = [(mode, []) for mode in ("stream", "memory") if mode in wanted]
+    if args.processes > 1 and "torchrun" in wanted:
         runs.append(("stream", [sys.executable, "-m", "torch.distributed.run", "--standalone",
                                 f"--nproc_per_node={args.processes}"]))
     for mode, launcher in runs:
@@ -167,13 +169,14 @@ def main() -> None:
                                              if "peak_rss_sum_mb" in r else "")
         print(f"| {name} | {r['rows_trained']:,} | {r['epoch_s']:.1f} | {r['rows_per_s']:,.0f} | {r['fit_s']:.1f} "
               f"| {peak} | {r['valid_accuracy']:.4f} |")
-    ratio = results[0]["rows_per_s"] / results[1]["rows_per_s"]
-    print(f"\nstreaming / in-memory rows/s: {ratio:.2f} (target >= 0.7); streaming peak RSS "
-          f"{results[0]['peak_rss_mb']:,.0f} MB (target < 1,500 MB at 10M rows)")
-    if len(results) > 2:
-        print(f"{results[2]['world']} processes / 1 process rows/s (streaming): "
-              f"{results[2]['rows_per_s'] / results[0]['rows_per_s']:.2f}")
-
+    by_mode = {r["mode"]: r for r in results}
+    if {"stream", "memory"} <= set(by_mode):
+        print(f"\nstreaming / in-memory rows/s: {by_mode['stream']['rows_per_s'] / by_mode['memory']['rows_per_s']:.2f} "
+              f"(target >= 0.7); streaming peak RSS {by_mode['stream']['peak_rss_mb']:,.0f} MB (target < 1,500 MB "
+              f"at 10M rows)")
+    if {"stream", "stream-ddp"} <= set(by_mode):
+        print(f"{by_mode['stream-ddp']['world']} processes / 1 process rows/s (streaming): "
+              f"{by_mode['stream-ddp']['rows_per_s'] / by_mode['stream']['rows_per_s']:.2f}")
 
 if __name__ == "__main__":
     main()

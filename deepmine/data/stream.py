@@ -142,24 +142,29 @@ class TableStream:
     def bounded_batches(self, part_rows: int | None = None) -> Iterator[pd.DataFrame]:
         """:meth:`batches`, with Parquet read a few row groups at a time so that memory stays bounded.
 
-        pyarrow's dataset scanner reads row groups ahead of the consumer; on one large file it can hold
+        A Parquet reader decodes row groups ahead of the consumer; over one large file it can hold
         gigabytes when the consumer (conversion to pandas, training) is slower than the disk (4.6 GB for
-        a 10-million-row table in benchmarks/bench_scale.py). Reading the table as consecutive shards of
-        about ``part_rows`` rows (``4 x batch_rows`` by default; :meth:`shards`, split by row groups, in
-        order) caps the read-ahead at one shard. Other sources, and shards, are read as they are.
+        a 10-million-row table in benchmarks/bench_scale.py). Reading the stream's row groups (all of them,
+        or a shard's) as consecutive runs of about ``part_rows`` rows (``4 x batch_rows`` by default), each
+        with a reader of its own, caps the read-ahead at one run. Other sources are read as they are.
         """
-        if self._kind != "parquet" or self._shard != (0, 1) or self._row_groups is not None:
+        if self._kind != "parquet" or self._shard != (0, 1):
             yield from self.batches()
             return
-        groups = self._row_group_list()
-        total = sum(rows for _, _, rows in groups)
         part_rows = part_rows or 4 * self.batch_rows
-        n = max(1, min(len(groups), -(-total // max(part_rows, 1))))
-        if n == 1:
+        parts: list[list] = [[]]
+        held = 0
+        for group in self._row_group_list():
+            if held >= part_rows:
+                parts.append([])
+                held = 0
+            parts[-1].append(group)
+            held += group[2]
+        if len(parts) == 1:
             yield from self.batches()
             return
-        for shard in self.shards(n):
-            yield from shard.batches()
+        for part in parts:
+            yield from self._copy(row_groups=part).batches()
 
     def count_rows(self) -> int | None:
         """The number of rows, where it is cheap to know: a DataFrame's length, the Parquet footers' row
