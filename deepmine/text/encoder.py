@@ -57,30 +57,13 @@ def load_sentence_encoder(device="auto"):
     return _load(str(choose_device(device)))
 
 
-# The last corpus encoded, kept so that fitting and then predicting the same texts (compare's topics, a
-# search index built and queried with its documents) encodes them once; at most this many texts.
-_REMEMBER_TEXTS = 20_000
-_last: dict = {}
-
-
 def encode_texts(texts: Sequence[str], device="auto", batch_size: int = 64, normalize: bool = True,
                  show_progress: bool = False) -> np.ndarray:
-    """Sentence embeddings of ``texts``, float32 of shape (n, 384); unit length when ``normalize``.
-
-    The embeddings of the last call (up to 20,000 texts) are remembered: the same texts again (on the
-    same device, normalised alike) are not encoded twice. The result is a copy either way."""
+    """Sentence embeddings of ``texts``, float32 of shape (n, 384); unit length when ``normalize``."""
     import torch
 
-    texts = list(texts)
-    key = (str(device), bool(normalize), len(texts), hash(tuple(texts)))
-    if _last.get("key") == key and _last.get("texts") == texts:
-        return _last["out"].copy()
     model = load_sentence_encoder(device)
     with torch.inference_mode():
-        out = model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
+        out = model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
                            normalize_embeddings=normalize, show_progress_bar=show_progress)
-    out = np.asarray(out, dtype=np.float32)
-    _last.clear()
-    if len(texts) <= _REMEMBER_TEXTS:
-        _last.update(key=key, texts=texts, out=out.copy())
-    return out
+    return np.asarray(out, dtype=np.float32)

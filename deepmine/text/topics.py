@@ -74,6 +74,9 @@ def class_tfidf(counts, labels: np.ndarray, n_classes: int) -> np.ndarray:
     return tf * idf
 
 
+_REMEMBER_TEXTS = 20_000
+
+
 class TopicModel(TransformerMixin, BaseEstimator):
     """Topics of a collection of texts: LDA, NMF, or sentence embeddings + k-means + class-based TF-IDF.
 
@@ -152,6 +155,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 raise ParameterError(f"{name} must be a count of texts (int) or a share in [0, 1] (float), "
                                      f"got {value!r}")
 
+    def __getstate__(self):
+        # the training texts and their embeddings are a shortcut for this process only: never saved
+        state = super().__getstate__()
+        state.pop("_fitted_texts", None)
+        state.pop("_fitted_vectors", None)
+        return state
+
     def _check_fitted(self) -> None:
         check_fitted(self, "components_")
 
@@ -219,6 +229,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
             from sklearn.cluster import KMeans
 
             vectors = self._embeddings(texts, embeddings)
+            # kept (for corpora up to _REMEMBER_TEXTS texts) so that transforming the training texts, as
+            # compare and topic coherence do, does not encode them a second time
+            kept = len(texts) <= _REMEMBER_TEXTS
+            self._fitted_texts, self._fitted_vectors = (list(texts), vectors) if kept else (None, None)
             model = KMeans(n_clusters=self.n_topics, n_init=10, random_state=self.random_state,
                            **max_iter).fit(vectors)
             self.cluster_centers_ = model.cluster_centers_.astype(np.float64)
@@ -275,7 +289,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self._check_fitted()
         texts = as_texts(X)
         matrix = self.vectorizer_.transform(texts)
-        vectors = self._embeddings(texts, embeddings) if self.method == "embedding" else None
+        vectors = None
+        if self.method == "embedding":
+            if embeddings is None and getattr(self, "_fitted_texts", None) == texts:
+                vectors = self._fitted_vectors  # the training texts again: encoded once, in fit
+            else:
+                vectors = self._embeddings(texts, embeddings)
         return texts, matrix, vectors
 
     def transform(self, X, embeddings=None) -> np.ndarray:
