@@ -521,7 +521,7 @@ def summary_rows(results: list[dict]) -> list[list[str]]:
 
 def summary_table(results: list[dict]) -> str:
     head = ["task", "dataset", "metric", "best deep (mean, fit s)", "best traditional (mean, fit s)",
-            "deep − trad.", "p", "verdict"]
+            "deep gain (+: deep better)", "p", "verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in summary_rows(results)]
     return "\n".join(lines)
@@ -587,7 +587,7 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
               f"cannot go below p = 0.0625 (2/2^5), so it could never declare a winner: hence the t-test. When "
               f"the difference is the same on every seed (deterministic models on a fixed split) the t statistic "
               f"is undefined and the sign of that difference decides (a tie when it is zero). The difference "
-              f"'deep − trad.' is signed so that positive means deep is better, in the metric's units, with "
+              f"'deep gain' is signed so that positive means deep is better, in the metric's units, with "
               f"its 95% t confidence interval in each section.",
               "- Published numbers are given beside ours with their source and how their protocol differs; "
               "they are not re-measured.", "",
