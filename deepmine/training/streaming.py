@@ -391,22 +391,12 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
             if stats is not None:
                 stats.clear()
                 stats.update(epoch_stats)
-            train_loss = float(total) / max(rows, 1)
-            if dist_on:  # the mean over the ranks, so every rank records and decides alike
-                train_loss = ddp_env.all_reduce_mean(train_loss)
-                first_loss = ddp_env.all_reduce_mean(first_loss or 0.0) if epoch == 1 else first_loss
-            trainer.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn,
-                              (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
-            if dist_on:  # rank 0's decision, so no rank leaves the loop alone
-                trainer.stop_training = bool(ddp_env.broadcast_object(bool(trainer.stop_training)))
-            trainer.checkpoint(ckpt, epoch, module, opt, schedule, callbacks, history, first_loss,
-                               {"shuffle_rng": rng.bit_generator.state, "steps": done_steps})
+            first_loss = trainer.close_epoch(
+                epoch, float(total) / max(rows, 1), first_loss, start, module, loss_fn,
+                (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks, ckpt,
+                {"shuffle_rng": rng.bit_generator.state, "steps": done_steps}, dist_on)
             if trainer.stop_training:
                 break
-    except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
-        raise TrainingError(
-            f"the GPU ran out of memory with batch_size={bs}; lower batch_size or use device='cpu'"
-        ) from exc
     finally:
         for cb in callbacks:
             cb.on_train_end(trainer)

@@ -144,22 +144,12 @@ class Trainer:
                         self.check_batch(total, s // bs + 1, epoch)
                     for cb in callbacks:
                         cb.on_batch_end(self, s // bs + 1, steps)
-                train_loss = float(total) / n_used
-                if dist_on:  # the history holds the mean over the ranks; every rank then decides alike
-                    train_loss = ddp_env.all_reduce_mean(train_loss)
-                    first_loss = ddp_env.all_reduce_mean(first_loss) if epoch == 1 else first_loss
-                self.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn,
-                               (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks)
-                if dist_on:  # rank 0's decision, so no rank leaves the loop alone
-                    self.stop_training = bool(ddp_env.broadcast_object(bool(self.stop_training)))
-                self.checkpoint(ckpt, epoch, module, opt, schedule, callbacks, history, first_loss,
-                                {"epoch_seed": epoch_seed} if dist_on else None)
+                first_loss = self.close_epoch(
+                    epoch, float(total) / n_used, first_loss, start, module, loss_fn,
+                    (X_valid, y_valid) if has_valid else None, schedule, per_batch, opt, history, callbacks, ckpt,
+                    {"epoch_seed": epoch_seed} if dist_on else None, dist_on)
                 if self.stop_training:
                     break
-        except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
-            raise TrainingError(
-                f"the GPU ran out of memory with batch_size={bs}; lower batch_size or use device='cpu'"
-            ) from exc
         finally:
             for cb in callbacks:
                 cb.on_train_end(self)
@@ -222,6 +212,13 @@ class Trainer:
         precision is on), backward, clipping, the step, and a per-batch schedule's step when ``schedule``
         is given. ``net`` may wrap ``module`` (DistributedDataParallel); clipping works on the module's own
         parameters."""
+        try:
+            return self._step(net, module, xb, yb, loss_fn, opt, schedule)
+        except torch.cuda.OutOfMemoryError as exc:  # pragma: no cover - needs a GPU
+            raise TrainingError(f"the GPU ran out of memory with batch_size={len(xb)}; lower batch_size or use "
+                                f"device='cpu'") from exc
+
+    def _step(self, net, module, xb, yb, loss_fn, opt, schedule) -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
         amp = self.amp
         if amp is None or not amp.enabled:
@@ -257,6 +254,21 @@ class Trainer:
         else:
             advice = f"lower the learning rate (lr={self.lr:g} now), or set grad_clip=1.0"
         return TrainingError(f"training diverged: the loss became {loss} {where}; {advice}")
+
+    def close_epoch(self, epoch: int, train_loss: float, first_loss, start: float, module, loss_fn, valid, schedule,
+                    per_batch: bool, opt, history: list, callbacks, ckpt, extra, distributed: bool):
+        """The end of an epoch in both training loops: under torchrun the losses averaged over the ranks,
+        :meth:`end_epoch`, rank 0's stop decision sent to every rank, and the checkpoint. Returns the first
+        loss (averaged over the ranks after the first epoch)."""
+        if distributed:  # the history holds the mean over the ranks; every rank then decides alike
+            train_loss = ddp_env.all_reduce_mean(train_loss)
+            first_loss = ddp_env.all_reduce_mean(first_loss or 0.0) if epoch == 1 else first_loss
+        self.end_epoch(epoch, train_loss, first_loss, start, module, loss_fn, valid, schedule, per_batch, opt,
+                       history, callbacks)
+        if distributed:  # rank 0's decision, so no rank leaves the loop alone
+            self.stop_training = bool(ddp_env.broadcast_object(bool(self.stop_training)))
+        self.checkpoint(ckpt, epoch, module, opt, schedule, callbacks, history, first_loss, extra)
+        return first_loss
 
     def end_epoch(self, epoch: int, train_loss: float, first_loss, start: float, module, loss_fn, valid, schedule,
                   per_batch: bool, opt, history: list, callbacks) -> dict:
