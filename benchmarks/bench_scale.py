@@ -10,7 +10,7 @@
    process reading its own half of the row groups, with DistributedDataParallel over gloo (the
    1-process run of step 2 uses the default two threads; both use both cores).
 
-Each process reports its peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``), the
+Each process reports its own peak resident memory (``deepmine.data.memory.peak_memory_mb``: VmHWM), the
 seconds of the training epoch (``history_["seconds"]``) and of the whole fit, and rows per second of
 the epoch. Target (issue "Data at scale"): streaming peak < 1.5 GB at 10M rows, epoch rows/s >= 0.7x
 in-memory's.
@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -70,7 +69,9 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    from deepmine.data.memory import peak_memory_mb
+
+    return peak_memory_mb()
 
 
 def worker(mode: str, path: str, slice_rows: int, buffer_rows: int, batch_rows: int) -> dict:

@@ -287,6 +287,7 @@ def _records(board, seed: int) -> list[dict]:
 
 def run_entry(entry: Entry, seeds: list[int], smoke: bool, out_dir: Path) -> dict:
     """Run one entry's seeds in this process and write its JSON file; returns what was written."""
+    from deepmine.data.memory import peak_memory_mb
     from deepmine.evaluation import compare
     from deepmine.evaluation.metrics import greater_is_better
     from deepmine.evaluation.tasks import get_task
@@ -320,8 +321,8 @@ def run_entry(entry: Entry, seeds: list[int], smoke: bool, out_dir: Path) -> dic
                                          "traceback": traceback.format_exc(limit=4)})
         seconds[str(seed)] = time.perf_counter() - t0
         print(f"  {entry.name} seed {seed}: {seconds[str(seed)]:.1f}s", file=sys.stderr, flush=True)
-    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    self_mb = peak_memory_mb()  # this process's own program (ru_maxrss would keep the parent's size at fork)
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = {
         "name": entry.name, "task": entry.task, "dataset": entry.dataset, "kwargs": entry.kwargs,
         "models": models, "options": options or {}, "rows": rows, "seeds": seeds, "smoke": smoke,
@@ -332,7 +333,7 @@ def run_entry(entry: Entry, seeds: list[int], smoke: bool, out_dir: Path) -> dic
         "records": records, "failures": failures, "seconds_per_seed": seconds,
         "wall_s": time.perf_counter() - start,
         # the process's own peak, or a worker process's where one was larger
-        "peak_rss_mb": max(self_kb, child_kb) / 1024, "machine": machine(),
+        "peak_rss_mb": max(self_mb, child_mb), "machine": machine(),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{entry.name}.json"

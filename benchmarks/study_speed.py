@@ -37,7 +37,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import sys
 import time
 import warnings
@@ -54,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_trainer as bt  # noqa: E402 - the plain loop, the data and deepmine's classifier, shared
 
 import deepmine  # noqa: E402
+from deepmine.data.memory import peak_memory_mb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_TARGET, PREDICT_TARGET = 2.0, 5.0
@@ -269,7 +269,7 @@ def run(rows: int, repeats: int) -> dict:
     ]
     return {"rows": rows, "repeats": repeats, "epochs": bt.EPOCHS, "batch_size": bt.BATCH_SIZE,
             "contenders": med, "deepmine_against": verdicts, "table_markdown": table, "notes": notes,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_memory_mb()}
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from deepmine.errors import DataError, ParameterError
 
-__all__ = ["check_fits", "estimate_memory", "memory_budget", "parse_size"]
+__all__ = ["check_fits", "estimate_memory", "memory_budget", "parse_size", "peak_memory_mb"]
 
 _BUDGET_VARIABLE = "DEEPMINE_MEMORY_BUDGET"
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
@@ -35,6 +35,27 @@ def parse_size(text) -> int:
         raise ParameterError(f"{text!r} is not a size; write a number of bytes or one with a unit, such as "
                              f"'512MB', '4GB' or '2GiB'")
     return int(float(match.group(1)) * _UNITS[unit])
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory in MB (MiB), counting only its own program.
+
+    Linux's ``VmHWM`` (from /proc/self/status) is the high-water mark of the current program alone.
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` is only the fallback (macOS, or no /proc). For a child process,
+    ru_maxrss also keeps what its parent held when it forked: a 60 MB command started from a 1 GB pytest
+    reports 1 GB."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def memory_budget() -> int:

@@ -2,7 +2,9 @@
 
 A small DeepClassifier is trained on the breast_cancer table and saved; a Parquet file of 1,000,000 rows is
 written by tiling that table's rows (row group by row group, never as one big frame); `deepmine predict` runs
-in a child process whose peak resident memory is read from ``os.wait4``.
+in a child process that reports its own peak resident memory when it exits (``peak_memory_mb``: Linux's
+VmHWM). Not ``os.wait4``'s ru_maxrss: a child's ru_maxrss keeps what its parent held when it forked, so
+inside a long test session it reported the pytest process's size (984 MB in CI), not the command's.
 """
 
 import os
@@ -17,10 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 N_ROWS = 1_000_000
-# Peak RSS of the predict process on the 1M-row table (2 cores, batch 65,536): reading the table whole and
-# predicting at once (the old command) peaks near 1,100 MB; the chunked command near 550 MB on an idle machine
-# (about 370 MB of it importing torch/pandas/pyarrow and loading the model), flat in the number of rows, and
-# up to 800 MB while other work loads the cores (pyarrow's decoding threads run further ahead).
+# Peak RSS of the predict process on the 1M-row table (batch 65,536): reading the table whole and predicting
+# at once (the old command) peaks near 1,100 MB; the chunked command near 550 MB on 2 cores, idle or loaded
+# (about 370 MB of it importing torch/pandas/pyarrow and loading the model), flat in the number of rows;
+# 610-720 MB with 16 threads (OMP_NUM_THREADS=16: more threads, more malloc arenas).
 RSS_BOUND_MB = 950
 
 
@@ -32,15 +34,28 @@ def _command(*args):
     return [sys.executable, "-m", "deepmine", "predict", *map(str, args)]
 
 
+# `python -m deepmine ...` that writes its own peak memory to the file named first when it exits
+_MEASURED = """
+import atexit, runpy, sys
+report = sys.argv.pop(1)
+def _write_peak():
+    from deepmine.data.memory import peak_memory_mb
+    with open(report, "w") as handle:
+        handle.write(str(peak_memory_mb()))
+atexit.register(_write_peak)
+sys.argv[0] = "deepmine"
+runpy.run_module("deepmine", run_name="__main__", alter_sys=True)
+"""
+
+
 def _run_measured(args, folder):
-    """Run ``args``; return (exit code, stdout, stderr, peak RSS of that child in MB)."""
-    out_path, err_path = folder / "stdout.txt", folder / "stderr.txt"
+    """Run the deepmine command ``args``; return (exit code, stdout, stderr, its own peak RSS in MB)."""
+    assert args[1:3] == ["-m", "deepmine"]
+    out_path, err_path, peak_path = folder / "stdout.txt", folder / "stderr.txt", folder / "peak_mb.txt"
     with open(out_path, "w") as out, open(err_path, "w") as err:
-        proc = subprocess.Popen(args, stdout=out, stderr=err, env=_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    peak_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return proc.returncode, out_path.read_text(), err_path.read_text(), peak_mb
+        code = subprocess.run([sys.executable, "-c", _MEASURED, str(peak_path), *args[3:]],
+                              stdout=out, stderr=err, env=_env()).returncode
+    return code, out_path.read_text(), err_path.read_text(), float(peak_path.read_text())
 
 
 @pytest.fixture(scope="module")

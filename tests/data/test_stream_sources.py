@@ -5,7 +5,10 @@ Parquet dictionary (category) columns getting each batch's own categories, does 
 columns are plain strings).
 """
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -14,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from deepmine.data import read_table
-from deepmine.data.memory import check_fits, estimate_memory, memory_budget, parse_size
+from deepmine.data.memory import check_fits, estimate_memory, memory_budget, parse_size, peak_memory_mb
 from deepmine.data.stream import TableStream, open_stream
 from deepmine.errors import DataError, DeepmineError, FileFormatError, ParameterError
 
@@ -208,3 +211,14 @@ def test_parse_size():
     for bad in ("", "lots", "-1GB", "1.5XB"):
         with pytest.raises(ParameterError):
             parse_size(bad)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="VmHWM is Linux's")
+def test_peak_memory_counts_the_process_and_not_its_parent():
+    # the child's ru_maxrss would report what this process held when it forked: 1 GB and more
+    ballast = np.ones(125_000_000)  # 1 GB, touched
+    code = "import numpy as np; from deepmine.data.memory import peak_memory_mb as p; a = np.ones(12_500_000); print(p())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    # its own 100 MB array plus the interpreter, numpy and deepmine's imports (about 270 MB), not the parent's 1 GB
+    assert 100 < child < 700
+    assert peak_memory_mb() > ballast.nbytes / 2**20
