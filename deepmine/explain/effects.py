@@ -13,6 +13,7 @@ from sklearn.base import is_classifier
 
 from deepmine.errors import ParameterError, check_positive_int
 from deepmine.explain.columns import check_feature, rows_for
+from deepmine.explain.targets import class_index
 
 
 def _grid(values: pd.Series, grid_size: int) -> np.ndarray:
@@ -29,19 +30,13 @@ def _grid(values: pd.Series, grid_size: int) -> np.ndarray:
 
 
 def _predictor(model, target):
+    """``(predict(frame) -> one number per row, description)``: a regressor's prediction, or the probability
+    of one class (``target``; default the second of two classes, else the first)."""
     if not is_classifier(model):
         return lambda frame: np.asarray(model.predict(frame), dtype=float), "prediction"
-    classes = list(model.classes_)
-    if target is None:
-        target = classes[1] if len(classes) == 2 else classes[0]
-    if target not in classes:
-        matches = [c for c in classes if str(c) == str(target)]
-        if not matches:
-            raise ParameterError(f"class {target!r} is not one the model predicts; its classes are: "
-                                 f"{', '.join(map(str, classes))}")
-        target = matches[0]
-    k = classes.index(target)
-    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {target!r}"
+    classes = np.asarray(model.classes_)
+    k = 1 if target is None and len(classes) == 2 else 0 if target is None else class_index(classes, target)
+    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {classes[k]!r}"
 
 
 def partial_dependence(model, X, feature: str, grid_size: int = 20, target=None, max_rows: int = 500,

@@ -33,9 +33,8 @@ def explain(model, rows, method: str = "auto", target=None, background=None, **o
     rows : the inputs to explain, as the model takes them (a DataFrame; texts; images)
     method : "auto" (integrated gradients where possible, else Kernel SHAP), "integrated_gradients"
         or "kernel_shap"
-    target : for classifiers, the class whose probability is explained (default: the second of two
-        classes; for more, integrated gradients explains each row's predicted class and Kernel SHAP
-        the first class)
+    target : for classifiers, the class whose probability is explained: one class, or one per row
+        (default: the second of two classes; of more, each row's predicted class, whichever method)
     background : Kernel SHAP's reference rows (default: ``rows``); integrated gradients takes a
         ``baseline`` option instead
     options : passed to the method (``steps`` for integrated gradients; ``nsamples``,

@@ -47,6 +47,7 @@ import torch
 
 from deepmine.errors import DataError, DeepmineError, ParameterError, check_fitted, check_positive_int
 from deepmine.explain.attribution import Attribution
+from deepmine.explain.targets import explained_classes
 
 __all__ = ["Attribution", "gradient_importance", "integrated_gradients", "supports_gradients"]
 
@@ -283,23 +284,7 @@ def _link(model, target, n: int, predicted: Callable[[], np.ndarray]):
 
     classes = np.asarray(model.classes_)
     binary = len(classes) == 2
-    if target is None:
-        if binary:
-            idx = np.ones(n, dtype=np.int64)
-            description = f"probability of class {classes[1]!r}"
-        else:
-            idx = np.asarray(predicted(), dtype=np.int64)
-            description = "probability of each row's predicted class"
-    else:
-        values = [target] if np.ndim(target) == 0 else list(target)
-        if len(values) not in (1, n):
-            raise ParameterError(f"target must be one class or one class per row ({n}); got {len(values)} values")
-        idx = np.array([_class_index(classes, v) for v in values], dtype=np.int64)
-        if len(idx) == 1:
-            description = f"probability of class {classes[idx[0]]!r}"
-            idx = np.repeat(idx, n)
-        else:
-            description = "probability of each row's given class"
+    idx, description = explained_classes(classes, target, n, predicted)
     if binary:
         positive = None  # filled per device below
 
@@ -320,16 +305,6 @@ def _link(model, target, n: int, predicted: Callable[[], np.ndarray]):
         return torch.softmax(out, dim=1).gather(1, index[rows][:, None])[:, 0]
 
     return softmax_link, description, classes[idx]
-
-
-def _class_index(classes: np.ndarray, value) -> int:
-    hits = np.flatnonzero(np.asarray(classes, dtype=object) == value)
-    if not len(hits):  # "1" for the class 1, or 1 for the class "1"
-        hits = np.flatnonzero(np.asarray([str(c) for c in classes], dtype=object) == str(value))
-    if not len(hits):
-        raise ParameterError(f"target {value!r} is not one of the model's classes "
-                             f"({', '.join(map(repr, classes.tolist()))}); pass one of those")
-    return int(hits[0])
 
 
 def _check_rows(X):

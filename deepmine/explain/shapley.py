@@ -13,10 +13,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import is_classifier
 
 from deepmine.errors import check_positive_int, require
 from deepmine.explain.columns import rows_for
-from deepmine.explain.effects import _predictor
+from deepmine.explain.targets import explained_classes
 
 
 def _as_table(values, columns: list, dtypes: pd.Series) -> pd.DataFrame:
@@ -42,8 +43,9 @@ def kernel_shap(model, X, background=None, target=None, nsamples="auto", backgro
     X : the rows to explain (a DataFrame with the model's columns)
     background : rows standing for "a typical input" (default: ``X`` itself); a random sample of
         ``background_size`` of them is used, since the cost grows with it
-    target : for classifiers the class whose probability is explained (default the second of two,
-        else the first); regressors explain the prediction
+    target : for classifiers the class whose probability is explained: one class, or one per row
+        (default: the second of two, else each row's predicted class, as integrated gradients);
+        regressors explain the prediction
     nsamples : coalitions evaluated per row; "auto" is shap's 2 x columns + 2048
 
     Returns an :class:`~deepmine.explain.Attribution` whose contributions add up to the output
@@ -61,22 +63,42 @@ def kernel_shap(model, X, background=None, target=None, nsamples="auto", backgro
     back = rows if background is None else rows_for(model, background, "background rows")
     if len(back) > background_size:
         back = back.sample(int(background_size), random_state=random_state)
-    predict, what = _predictor(model, target)
     columns, dtypes = list(rows.columns), rows.dtypes
+    background_values = back.astype(object).to_numpy()
+    row_values = rows.astype(object).to_numpy()
 
-    def f(values):
-        return predict(_as_table(values, columns, dtypes))
+    def shapley(predict, which):
+        """Kernel SHAP of ``predict`` for the rows ``which``: (values, base value)."""
+        def f(values):
+            return predict(_as_table(values, columns, dtypes))
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        explainer = shap.KernelExplainer(f, back.astype(object).to_numpy(), link="identity")
-        values = explainer.shap_values(rows.astype(object).to_numpy(), silent=True,
-                                       nsamples=nsamples if nsamples != "auto" else "auto")
-    values = np.asarray(values, dtype=float).reshape(len(rows), len(columns))
-    output = predict(rows)
-    base = float(np.ravel(explainer.expected_value)[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            explainer = shap.KernelExplainer(f, background_values, link="identity")
+            values = explainer.shap_values(row_values[which], silent=True, nsamples=nsamples)
+        return np.asarray(values, dtype=float).reshape(len(which), len(columns)), float(
+            np.ravel(explainer.expected_value)[0])
+
+    values = np.zeros((len(rows), len(columns)))
+    base = np.zeros(len(rows))
+    output = np.zeros(len(rows))
+    if not is_classifier(model):
+        predict = lambda frame: np.asarray(model.predict(frame), dtype=float)  # noqa: E731
+        values[:], base[:] = shapley(predict, np.arange(len(rows)))
+        output[:] = predict(rows)
+        what, explained = "prediction", None
+    else:
+        classes = np.asarray(model.classes_)
+        proba = np.asarray(model.predict_proba(rows))
+        idx, what = explained_classes(classes, target, len(rows), lambda: proba.argmax(axis=1))
+        for k in np.unique(idx):  # one explainer per explained class, on the rows that explain it
+            which = np.flatnonzero(idx == k)
+            values[which], base[which] = shapley(lambda frame, k=k: np.asarray(model.predict_proba(frame))[:, k],
+                                                 which)
+            output[which] = proba[which, k]
+        explained = classes[idx]
     return Attribution(values=values, features=[str(c) for c in columns], inputs=rows, output=output,
-                       baseline_output=np.full(len(rows), base), target=what, method="kernel_shap")
+                       baseline_output=base, target=what, target_classes=explained, method="kernel_shap")
 
 
 __all__ = ["kernel_shap"]

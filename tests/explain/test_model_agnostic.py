@@ -87,9 +87,33 @@ def test_errors_name_the_problem(churn):
         partial_dependence(model, X, "no_such")
     with pytest.raises(NotFittedError):
         explain(HistGradientBoostingClassifier(), X.head(2))
-    with pytest.raises(ParameterError, match="class 'maybe'"):
+    with pytest.raises(ParameterError, match="target 'maybe' is not one of the model's classes"):
         partial_dependence(model, X, "international_plan", target="maybe")
     with pytest.raises(ParameterError, match="method must be"):
         explain(model, X.head(2), method="lime")
     with pytest.warns(DataWarning, match="never saw"):
         explain(model, X.head(1).assign(churn="no"), background=X.head(20), nsamples=50)
+
+
+def test_multiclass_default_is_each_rows_predicted_class_for_both_methods(penguins):
+    from deepmine.tabular import DeepClassifier
+
+    frame = penguins.frame.dropna().reset_index(drop=True)
+    X, y = frame.drop(columns=[penguins.target]), frame[penguins.target]
+    deep = DeepClassifier(hidden=(16,), max_epochs=30, random_state=0).fit(X, y)
+    boosted = get_task("classification").candidates["hist_gradient_boosting"].factory(0).fit(X, y)
+    rows = X.groupby(y).head(2)  # two rows of each species, so three classes are explained
+    by_gradients = explain(deep, rows)  # "auto": integrated gradients
+    by_shap = explain(boosted, rows, background=X, background_size=20, nsamples=200)
+    for model, attribution in ((deep, by_gradients), (boosted, by_shap)):
+        predicted = np.asarray(model.predict(rows))
+        assert attribution.target == "probability of each row's predicted class"
+        assert list(attribution.target_classes) == list(predicted)
+        column = [list(model.classes_).index(c) for c in predicted]
+        np.testing.assert_allclose(attribution.output, model.predict_proba(rows)[np.arange(len(rows)), column])
+    assert by_shap.method == "kernel_shap" and len(set(by_shap.target_classes)) == 3
+    # each row's contributions add up to its output minus its own class's base value
+    np.testing.assert_allclose(by_shap.values.sum(axis=1) + by_shap.baseline_output, by_shap.output, atol=1e-6)
+    one = explain(boosted, rows, target="Gentoo", background=X, background_size=20, nsamples=200)
+    assert one.target == "probability of class 'Gentoo'" and set(one.target_classes) == {"Gentoo"}
+    assert np.ndim(one.base_value) == 0
