@@ -31,15 +31,11 @@ class Stop:
     full_options: dict = field(default_factory=dict)
 
 
-def _draw_network(stop: Stop):
-    def write(board, folder: Path) -> None:
-        from deepmine.graph.data import as_graph
-        from deepmine.graph.draw import draw_communities
+def _draw_network(board, folder: Path) -> None:
+    from deepmine.graph.draw import draw_communities
 
-        draw_communities(as_graph(stop.dataset), board.predictions[board.best], folder / "network.png",
-                         title=f"{board.best}: {board.frame.iloc[0]['n_communities']} communities")
-
-    return write
+    draw_communities(board.graph, board.predictions[board.best], folder / "network.png",
+                     title=f"{board.best}: {board.frame.iloc[0]['n_communities']} communities")
 
 
 STOPS = [
@@ -102,7 +98,7 @@ def run_stop(stop: Stop, folder: Path, quick: bool) -> dict:
                         progress=progress, **stop.kwargs)
     seconds = time.perf_counter() - start
     print_board(board, f"{stop.question} ({stop.task}, {stop.dataset})")
-    extra = _draw_network(stop) if stop.task == "communities" else None  # the picture needs the graph
+    extra = _draw_network if stop.task == "communities" else None  # the picture of the graph
     command = {"task": stop.task, "data": stop.dataset, "tour": "quick" if quick else "full",
                "models": models, **stop.kwargs}
     write_run(board, folder, False, command, extra)

@@ -61,13 +61,10 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
     def write(board, folder: Path) -> None:
         if draw:
             from deepmine.errors import DeepmineError
-            from deepmine.graph.data import as_graph
             from deepmine.graph.draw import draw_communities
 
             try:
-                graph = as_graph(data, source=source, target=target, weight=_weight(weight, unweighted),
-                                 table=table, query=query)
-                draw_communities(graph, board.predictions[board.best], folder / "network.png",
+                draw_communities(board.graph, board.predictions[board.best], folder / "network.png",
                                  title=f"{board.best}: {board.frame.iloc[0]['n_communities']} communities",
                                  random_state=seed)
             except DeepmineError as exc:  # a picture never fails the run

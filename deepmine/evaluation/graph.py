@@ -77,7 +77,7 @@ def _communities(task, graph, data, truth, models, random_state, options, progre
     frame = sort_frame(frame[cols], primary)
     y = None if codes is None else pd.Series(codes, name="community")
     nodes = pd.DataFrame({"node": pd.Series(graph.nodes, dtype=object)})
-    return Leaderboard(task.name, primary, frame, fitted, {}, info, y, predictions, data=nodes)
+    return Leaderboard(task.name, primary, frame, fitted, {}, info, y, predictions, data=nodes, graph=graph)
 
 
 def _link_prediction(task, graph, test_size, models, random_state, options, progress, info) -> Leaderboard:
@@ -101,7 +101,7 @@ def _link_prediction(task, graph, test_size, models, random_state, options, prog
     pairs = pd.DataFrame({"source": pd.Series([graph.nodes[i] for i in split.pairs[:, 0]], dtype=object),
                           "target": pd.Series([graph.nodes[i] for i in split.pairs[:, 1]], dtype=object)})
     return Leaderboard(task.name, task.primary, frame, fitted, {}, info, pd.Series(split.labels, name="edge"),
-                       predictions, data=pairs)
+                       predictions, data=pairs, graph=graph)
 
 
 __all__ = ["compare_graph"]

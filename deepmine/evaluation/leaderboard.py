@@ -26,7 +26,8 @@ class Leaderboard:
     scored rows); for clustering and anomaly detection ``data`` holds the feature columns used, for
     the supervised tasks the held-out inputs (a table, texts, series or images). For classifiers
     ``probabilities`` holds each model's class probabilities for the held-out rows (columns in the
-    order of its ``classes_``).
+    order of its ``classes_``). For the network tasks ``graph`` is the
+    :class:`~deepmine.graph.data.Graph` that was compared on (read once, for the run folder's drawing too).
     ``primary`` is None when nothing ranks the models (anomaly detection without a label).
     """
 
@@ -40,6 +41,7 @@ class Leaderboard:
     predictions: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     data: pd.DataFrame | None = field(default=None, repr=False)
     probabilities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    graph: Any = field(default=None, repr=False)
 
     @property
     def best(self) -> str:
