@@ -29,6 +29,14 @@ def penguins():
 
 
 @pytest.fixture(scope="session")
+def churn():
+    """The whole churn table (5,000 rows), as `deepmine.datasets.load("churn").frame`: copy it before changing it."""
+    from deepmine.datasets import load
+
+    return load("churn").frame
+
+
+@pytest.fixture(scope="session")
 def churn_sample():
     """800 rows of the churn table: mixed numeric and categorical columns, imbalanced target."""
     from deepmine.datasets import load

@@ -14,13 +14,6 @@ from deepmine.errors import DataError
 
 
 @pytest.fixture(scope="module")
-def churn():
-    from deepmine.datasets import load
-
-    return load("churn").frame
-
-
-@pytest.fixture(scope="module")
 def url(churn):
     with postgres_server() as address:
         import sqlalchemy

@@ -23,13 +23,6 @@ from deepmine.errors import DataError, DeepmineError, FileFormatError, Parameter
 
 
 @pytest.fixture(scope="module")
-def churn():
-    from deepmine.datasets import load
-
-    return load("churn").frame
-
-
-@pytest.fixture(scope="module")
 def sources(churn, tmp_path_factory):
     folder = tmp_path_factory.mktemp("stream")
     paths = {}

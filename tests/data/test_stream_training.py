@@ -19,13 +19,6 @@ SETTINGS = dict(hidden=(64,), max_epochs=5, random_state=0, device="cpu")
 
 
 @pytest.fixture(scope="module")
-def churn():
-    from deepmine.datasets import load
-
-    return load("churn").frame
-
-
-@pytest.fixture(scope="module")
 def files(churn, tmp_path_factory):
     folder = tmp_path_factory.mktemp("stream_training")
     train = churn.iloc[:4000]
