@@ -175,7 +175,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 kept = kept.head(self.max_categories)
             self.categories_.append(sorted(kept.index.tolist()))
         self.cardinalities_ = [len(levels) + 1 for levels in self.categories_]
-        self._level_index = [pd.Index(levels, dtype=object) for levels in self.categories_]
+        self._level_index = None
         self.n_numeric_ = num.shape[1] + len(self.indicators_)
         return self
 
@@ -227,6 +227,28 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return df.rename(columns=str) if not all(isinstance(c, str) for c in df.columns) else df
 
     _CHUNK = 8192  # rows per step: bounds the float64 temporaries when transforming large tables
+    _FEW_ROWS = 64  # up to this many rows, categories are looked up in a dict rather than a pandas Index
+
+    def _category_codes(self, df: pd.DataFrame, index: dict[str, int]) -> list[np.ndarray]:
+        """Each categorical column's codes: i + 1 for its i-th level, 0 for a value not seen in fitting."""
+        levels = self._levels()
+        n = len(df)
+        if n <= self._FEW_ROWS:  # a dict lookup per value: pandas' overhead per call dominates a few rows
+            raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object)
+            return [np.fromiter((lookup.get(label, -1) + 1 for label in _labels(raw[:, j])), dtype=np.int64,
+                                count=n) for j, (_, lookup) in enumerate(levels)]
+        codes = []
+        for c, (level_index, _) in zip(self.categorical_, levels):
+            column = df.iloc[:, index[c]]
+            if column.dtype == object:  # possibly mixed types: 1 and 1.0 factorize as one value, label as two
+                codes.append(level_index.get_indexer(_labels(column.to_numpy(dtype=object))) + 1)
+                continue
+            # each distinct value labelled and looked up once (strings, categories, numbers, booleans)
+            found, uniques = pd.factorize(column, use_na_sentinel=True)
+            table = level_index.get_indexer(_labels(np.asarray(uniques, dtype=object)))
+            table = np.append(table, level_index.get_indexer([_MISSING])) + 1
+            codes.append(table[found])  # a missing value (-1) takes the last entry
+        return codes
 
     def _numeric_array(self, X) -> np.ndarray | None:
         """The numeric columns of a plain numeric array, without a DataFrame (the fast path)."""
@@ -248,13 +270,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "roles_")
         X = check_features(X)
         num = self._numeric_array(X)
-        raw = None
+        category_codes = []
         if num is None:
             df = self._check_columns(as_frame(X), not isinstance(X, pd.DataFrame))
             index = {str(c): i for i, c in enumerate(df.columns)}
             num = self._numeric_block(df, index)
             if self.categorical_:
-                raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object)
+                category_codes = self._category_codes(df, index)
         if num.shape[1] != len(self.medians_):
             raise DataError(f"expected {len(self.medians_)} numeric inputs, got {num.shape[1]}")
         n, k, ind = len(num), num.shape[1], self.indicators_
@@ -281,9 +303,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             if ind:
                 out[s: s + self._CHUNK, k: k + len(ind)] = missing[:, ind]
         col = k + len(ind)
-        level_index = getattr(self, "_level_index", None) or [pd.Index(v, dtype=object) for v in self.categories_]
-        for j, width in enumerate(widths):
-            codes = level_index[j].get_indexer(_labels(raw[:, j])) + 1
+        for codes, width in zip(category_codes, widths):
             if self.encoding == "codes":
                 out[:, col] = codes
             else:
@@ -328,7 +348,6 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             setattr(pre, key, value)
         if "feature_names_in_" in state:
             pre.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        pre._level_index = [pd.Index(levels, dtype=object) for levels in pre.categories_]
         return pre
 
     # The level lookup tables are a cache rebuilt from categories_, kept out of pickles and skops files.
@@ -337,10 +356,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         state.pop("_level_index", None)
         return state
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "categories_" in state:
-            self._level_index = [pd.Index(levels, dtype=object) for levels in self.categories_]
+    def _levels(self) -> list[tuple[pd.Index, dict]]:
+        """Each categorical column's levels as a pandas Index (fast for many rows) and a dict (fast for a few:
+        a one-row predict spends a third of its preprocessing in Index.get_indexer otherwise), built once."""
+        cached = getattr(self, "_level_index", None)
+        if cached is None:
+            cached = [(pd.Index(levels, dtype=object), {level: i for i, level in enumerate(levels)})
+                      for levels in self.categories_]
+            self._level_index = cached
+        return cached
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -66,46 +66,10 @@ def _prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
                 thread.join(0.05)
 
 
-class _FastTransform:
-    """``preprocessor.transform`` of a DataFrame, with categorical codes found per distinct value rather than per
-    row (``pd.factorize``, then each distinct value labelled as ``transform`` labels it): the same output, at a
-    fraction of the cost on string columns. Columns of object dtype (possibly mixed types, where equal values
-    may print differently) and one-hot encoding keep the preprocessor's own path."""
-
-    def __init__(self, preprocessor):
-        import copy
-
-        self.pre = preprocessor
-        self.fast = preprocessor.encoding == "codes" and bool(preprocessor.categorical_)
-        if self.fast:
-            self.numeric = copy.copy(preprocessor)
-            self.numeric.categorical_, self.numeric.categories_, self.numeric._level_index = [], [], []
-            self.index = [pd.Index(levels, dtype=object) for levels in preprocessor.categories_]
-
-    def __call__(self, frame: pd.DataFrame) -> np.ndarray:
-        from deepmine.data.preprocess import _MISSING, _labels
-
-        if not self.fast or not isinstance(frame, pd.DataFrame):
-            return self.pre.transform(frame)
-        cols = self.pre.categorical_
-        if any(c not in frame.columns or frame[c].dtype == object for c in cols):
-            return self.pre.transform(frame)
-        num = self.numeric.transform(frame)
-        width = num.shape[1]
-        out = np.empty((len(frame), width + len(cols)), dtype=np.float32)
-        out[:, :width] = num
-        for j, c in enumerate(cols):
-            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
-            labels = _labels(np.asarray(uniques, dtype=object))
-            table = np.append(self.index[j].get_indexer(labels), self.index[j].get_indexer([_MISSING])) + 1
-            out[:, width + j] = table[codes]  # code -1 (missing) takes the last entry
-        return out
-
-
 def _encoded_chunks(stream, preprocessor, encode_target, target, skip_through: int | None = None) -> Iterator:
     """``(X float32 array, y array)`` per source batch, leaving out the rows at table positions up to
     ``skip_through`` (the batches' index; the validation rows)."""
-    transform = _FastTransform(preprocessor)
+    transform = preprocessor.transform
     for frame in stream.bounded_batches():
         if skip_through is not None and frame.index[0] <= skip_through:
             frame = frame[frame.index > skip_through]

@@ -328,3 +328,25 @@ def test_feature_names_match_the_output_width(penguins, mixed):
             for X in (penguins, mixed):
                 pre = TabularPreprocessor(encoding=encoding).fit(X)
                 assert pre.transform(X).shape[1] == len(pre.get_feature_names_out())
+
+
+@pytest.mark.parametrize("encoding", ["codes", "onehot"])
+def test_three_ways_of_finding_category_codes_agree(churn, encoding):
+    # many rows of a string or category column: each distinct value looked up once (pd.factorize);
+    # object columns: value by value through a pandas Index; a few rows: value by value through a dict
+    frame = churn.drop(columns="churn").copy()
+    pre = TabularPreprocessor(encoding=encoding).fit(frame.iloc[:3000])
+    frame.loc[frame.index[::7], "state"] = None  # missing, which fitting never saw
+    frame.loc[frame.index[3::7], "international_plan"] = "maybe"  # a level fitting never saw
+    frame["area_code"] = frame["area_code"].astype("category")
+    by_distinct = pre.transform(frame)
+    as_object = frame.astype({c: object for c in pre.categorical_})
+    np.testing.assert_array_equal(pre.transform(as_object), by_distinct)
+    few = frame.iloc[:pre._FEW_ROWS]
+    np.testing.assert_array_equal(pre.transform(few), by_distinct[:pre._FEW_ROWS])
+    np.testing.assert_array_equal(np.vstack([pre.transform(frame.iloc[[i]]) for i in range(20)]), by_distinct[:20])
+    if encoding == "codes":
+        codes = by_distinct[:, pre.n_numeric_:]
+        state, plan = pre.categorical_.index("state"), pre.categorical_.index("international_plan")
+        assert (codes[::7, state] == 0).all() and (codes[3::7, plan] == 0).all()  # 0: not seen in fitting
+        assert (codes[1::7, state] > 0).all() and (codes[1::7, plan] > 0).all()

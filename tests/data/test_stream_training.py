@@ -154,18 +154,6 @@ def test_fit_stream_refuses_models_that_are_not_supervised_tables(files):
         AutoencoderDetector().fit_stream(files["parquet"], "churn")
 
 
-def test_fast_transform_matches_the_preprocessor(churn):
-    from deepmine.training.streaming import _FastTransform
-
-    frame = churn.drop(columns="churn").copy()
-    pre = TabularPreprocessor().fit(frame.iloc[:3000])  # later rows bring levels never seen
-    frame.loc[frame.index[::7], "state"] = None
-    frame["area_code"] = frame["area_code"].astype("category")
-    np.testing.assert_array_equal(_FastTransform(pre)(frame), pre.transform(frame))
-    frame["state"] = frame["state"].astype(object)  # object columns take the preprocessor's own path
-    np.testing.assert_array_equal(_FastTransform(pre)(frame), pre.transform(frame))
-
-
 def test_bounded_batches_read_parquet_in_order_a_few_row_groups_at_a_time(churn, files):
 
     stream = open_stream(files["all"], batch_rows=400)  # row groups of 500: shards of about 1,600 rows
