@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
+from deepmine.cli.common import (CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
                                  friendly, model_folder, out, run_compare)
 from deepmine.errors import OutputExistsError
 
@@ -26,7 +26,8 @@ def classify(data: str = typer.Argument(..., help="A folder with one sub-folder 
              test: Optional[str] = typer.Option(None, "--test", help="A separate test set in the same form."),
              models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
              max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the CNNs' epochs."),
-             out_dir: Optional[Path] = OUT_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+             out_dir: Optional[Path] = OUT_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+             checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Compare CNN classifiers with pixel classifiers on DATA.
 
     Writes the leaderboard, confusion.csv (the best model's confusion matrix: true class by row,
@@ -41,7 +42,8 @@ def classify(data: str = typer.Argument(..., help="A folder with one sub-folder 
                 f"images, {info['classes']} classes, {info['split']} split, seed {seed})")
 
     command = dict(kwargs)
-    run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title)
+    run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title,
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 @images_app.command("predict")

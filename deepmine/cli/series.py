@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TEST_OPTION, friendly, out, run_compare)
 
 series_app = typer.Typer(help="Time series: classify series (FCN, ResNet, InceptionTime, ... vs 1-NN-DTW, "
@@ -32,7 +32,8 @@ def classify(data: str = DATA_ARGUMENT,
              models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
              max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep models' epochs."),
              out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
-             query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+             query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+             checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Compare deep series classifiers with 1-NN (Euclidean, DTW), MiniRocket and a summary-feature forest.
 
     Writes the leaderboard and predictions.csv (each test series' true and predicted class, best model)."""
@@ -49,7 +50,8 @@ def classify(data: str = DATA_ARGUMENT,
 
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    run_compare("series_classification", data, out_dir, force, keep_all, command, kwargs, title)
+    run_compare("series_classification", data, out_dir, force, keep_all, command, kwargs, title,
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 @series_app.command("forecast")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, run_compare)
 
 text_app = typer.Typer(help="Text mining: classify texts, find topics, learn word vectors, search.",
@@ -23,12 +23,16 @@ SPLIT_OPTION = typer.Option(None, "--split-column",
 @friendly
 def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optional[str] = TEXT_OPTION,
              split_column: Optional[str] = SPLIT_OPTION, models: Optional[str] = MODELS_OPTION,
-             test_size: float = TEST_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+             test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
+             max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep models' epochs."),
+             out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
-             force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION):
+             force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
+             checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Compare deep text classifiers (LSTM, CNN, MiniLM) with TF-IDF models and a sentiment lexicon on DATA."""
     kwargs = dict(target=target, text=text, split_column=split_column, models=models, test_size=test_size,
-                  random_state=seed, table=table, query=query, calibrate=calibrate or False)
+                  random_state=seed, table=table, query=query, calibrate=calibrate or False,
+                  options={"max_epochs": max_epochs} if max_epochs else None)
 
     def title(board):
         info = board.info
@@ -36,7 +40,8 @@ def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optio
                 f"texts, {info['split']} split, seed {seed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    run_compare("text_classification", data, out_dir, force, keep_all, command, kwargs, title)
+    run_compare("text_classification", data, out_dir, force, keep_all, command, kwargs, title,
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 @text_app.command("topics")

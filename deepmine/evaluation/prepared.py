@@ -54,6 +54,7 @@ def compare_prepared(task: Task, X_train, y_train, X_test, y_test, models=None, 
     """
     from deepmine.evaluation.compare import _score, set_matching_params
     from deepmine.evaluation.unsupervised import _histories
+    from deepmine.training.checkpoints import checkpoint_scope
 
     y_train, y_test = _labels(y_train), _labels(y_test)
     rows, fitted, predictions, probabilities = [], {}, {}, {}
@@ -61,7 +62,7 @@ def compare_prepared(task: Task, X_train, y_train, X_test, y_test, models=None, 
         model = set_matching_params(cand.factory(random_state), dict(options or {}))
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {len(y_train)} {unit}")
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):  # names its checkpoints, when they are on
             warnings.simplefilter("ignore", DataWarning)
             start = time.perf_counter()
             model.fit(X_train, y_train)

@@ -129,3 +129,30 @@ def test_sigkilled_cli_run_resumes_to_the_same_result(tmp_path, churn_sample):
                                 "-o", str(tmp_path / "x"), "--checkpoint-dir", str(ckpt), "--resume"), env=env,
                            capture_output=True, text=True, timeout=120)
     assert other.returncode == 2 and "from another command (it differs in random_state)" in other.stderr
+
+
+@pytest.mark.parametrize("command, model", [
+    (["images", "classify", "dataset:digits", "--label", "digit", "--models", "logistic_pixels,cnn_lenet"], "cnn_lenet"),
+    (["series", "classify", "dataset:italy_power_demand", "--label", "label", "--id", "case", "--time", "t",
+      "--split-column", "split", "--models", "knn_euclidean,fcn"], "fcn"),
+    (["text", "classify", "dataset:polarity", "--target", "label", "--models", "naive_bayes,cnn"], "cnn"),
+], ids=["images", "series", "text"])
+def test_image_series_and_text_runs_checkpoint_and_resume(tmp_path, command, model):
+    from typer.testing import CliRunner
+
+    from deepmine.cli.main import app
+
+    runner = CliRunner()
+    args = [*command, "--max-epochs", "2", "--seed", "3", "--checkpoint-dir", str(tmp_path / "ckpt")]
+    first = runner.invoke(app, [*args, "-o", str(tmp_path / "first")])
+    assert first.exit_code == 0, first.output
+    assert _saved_epoch(tmp_path / "ckpt" / model) == 2  # the network's state after its last epoch, by name
+    assert (tmp_path / "ckpt" / "command.json").exists()
+    # resuming a finished fit skips its training (writes no checkpoint) and ends with the same model
+    saved = (tmp_path / "ckpt" / model / "state.safetensors").stat().st_mtime_ns
+    again = runner.invoke(app, [*args, "-o", str(tmp_path / "again"), "--resume"])
+    assert again.exit_code == 0, again.output
+    a, b = (pd.read_csv(tmp_path / run / "leaderboard.csv").set_index("model") for run in ("first", "again"))
+    metrics = [c for c in a.columns if c not in ("kind", "fit_s", "predict_s") and a[c].dtype.kind == "f"]
+    pd.testing.assert_frame_equal(a.loc[[model], metrics], b.loc[[model], metrics])
+    assert (tmp_path / "ckpt" / model / "state.safetensors").stat().st_mtime_ns == saved
