@@ -9,6 +9,8 @@ gradient boosting, a pipeline, a deep network — in terms of the original colum
 
 from __future__ import annotations
 
+import contextlib
+import numbers
 import warnings
 
 import numpy as np
@@ -33,6 +35,21 @@ def _as_table(values, columns: list, dtypes: pd.Series) -> pd.DataFrame:
     return frame
 
 
+@contextlib.contextmanager
+def _seeded_numpy(random_state):
+    """shap draws its coalitions from numpy's global generator: seed it for the block (an integer
+    ``random_state``), so that the same call gives the same contributions, and put the user's state back."""
+    if not isinstance(random_state, numbers.Integral):
+        yield
+        return
+    state = np.random.get_state()
+    np.random.seed(int(random_state) % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def kernel_shap(model, X, background=None, target=None, nsamples="auto", background_size: int = 50,
                 random_state=0):
     """Kernel SHAP contributions of each column to each row's prediction.
@@ -47,6 +64,8 @@ def kernel_shap(model, X, background=None, target=None, nsamples="auto", backgro
         (default: the second of two, else each row's predicted class, as integrated gradients);
         regressors explain the prediction
     nsamples : coalitions evaluated per row; "auto" is shap's 2 x columns + 2048
+    random_state : seeds the background sample and shap's choice of coalitions (an integer gives the
+        same contributions on every call; None leaves numpy's global generator as it is)
 
     Returns an :class:`~deepmine.explain.Attribution` whose contributions add up to the output
     minus the base value (the mean output over the background) for every row.
@@ -72,7 +91,7 @@ def kernel_shap(model, X, background=None, target=None, nsamples="auto", backgro
         def f(values):
             return predict(_as_table(values, columns, dtypes))
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _seeded_numpy(random_state):
             warnings.simplefilter("ignore")
             explainer = shap.KernelExplainer(f, background_values, link="identity")
             values = explainer.shap_values(row_values[which], silent=True, nsamples=nsamples)

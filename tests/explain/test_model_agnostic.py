@@ -44,6 +44,12 @@ def test_kernel_shap_contributions_add_up_to_the_prediction(churn):
     sums = table.groupby("row")["contribution"].sum().to_numpy()
     assert sums + attribution.base_value == pytest.approx(expected, abs=1e-6)
     assert attribution.target == "probability of class 'yes'"
+    # the same call gives the same contributions (shap samples coalitions from numpy's global generator)
+    np.random.seed(123)
+    outside = np.random.get_state()[1].copy()
+    again = kernel_shap(model, rows, background=X.iloc[:1200], background_size=30, nsamples=400)
+    np.testing.assert_array_equal(again.values, attribution.values)
+    assert (np.random.get_state()[1] == outside).all()  # and the caller's generator is left as it was
 
 
 def test_two_known_columns_rank_first_for_a_traditional_model():
