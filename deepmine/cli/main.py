@@ -83,13 +83,14 @@ def _parse_contamination(value: str) -> float | str:
 def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
             label: Optional[str] = LABEL_OPTION, models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION,
             out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
-            query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+            query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+            checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Group the rows of DATA: deep clusterers beside k-means, GMM and agglomerative clustering."""
     kwargs = dict(label=label, models=models, random_state=seed, roles=parse_roles(role), table=table,
                   query=query, options={"n_clusters": parse_k(k)})
     title = f"clustering: {data} (k={k}{', evaluated against ' + label if label else ''}, seed {seed})"
     run_compare("clustering", data, out_dir, force, keep_all, {"k": k, "label": label, "models": models, "seed": seed},
-                kwargs, title)
+                kwargs, title, checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 @app.command()
@@ -101,7 +102,8 @@ def detect(data: str = DATA_OPTION,
            train_on: str = typer.Option("all", "--train-on", help="'all' rows, or only rows labelled 'normal'."),
            models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
            out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
-           query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+           query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+           checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Find the rows of DATA that fit no pattern: deep detectors beside Isolation Forest, LOF and others."""
     if train_on not in ("all", "normal"):
         raise DataError(f"--train-on takes 'all' or 'normal', got {train_on!r}")
@@ -113,7 +115,7 @@ def detect(data: str = DATA_OPTION,
     title = f"anomaly detection: {data} (contamination={contamination}, seed {seed})"
     run_compare("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
                                                       "train_on": train_on, "models": models, "seed": seed},
-                kwargs, title)
+                kwargs, title, checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
 
 
 @datasets_app.callback(invoke_without_command=True)

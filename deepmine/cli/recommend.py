@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
+from deepmine.cli.common import (CHECKPOINT_OPTION, RESUME_OPTION, DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
                                  SEED_OPTION, TABLE_OPTION, friendly, out, run_compare)
 
 
@@ -36,7 +36,8 @@ def recommend(data: str = DATA_OPTION,
               k: int = typer.Option(10, "-k", help="List length."), models: Optional[str] = MODELS_OPTION,
               test_size: float = typer.Option(0.2, "--test-size", help="Ratings held out for RMSE/MAE."),
               seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
-              query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
+              query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Recommend items to users from DATA: matrix factorisation, NeuMF and a hybrid beside popularity, biases,
     item-kNN and ALS; RMSE on a random split, HR/NDCG@k on leave-last-out with full ranking."""
     kwargs = dict(target=rating, user=user, item=item, time_column=time, item_features=item_features,
@@ -52,7 +53,8 @@ def recommend(data: str = DATA_OPTION,
     def write(board, folder: Path) -> None:
         _recommendation_list(board, title).to_csv(folder / "recommendations.csv", index=False)
 
-    board = run_compare("recommendation", data, out_dir, force, keep_all, command, kwargs, board_title, write)
+    board = run_compare("recommendation", data, out_dir, force, keep_all, command, kwargs, board_title, write,
+                        checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
     if for_user is not None:
         frame = _recommendation_list(board, title)
         mine = frame[frame.user.astype(str) == str(for_user)]

@@ -65,7 +65,7 @@ def forecast(data: str = DATA_ARGUMENT,
              origins: int = typer.Option(3, "--origins", help="Rolling origins of the backtest."),
              models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
-             force: bool = FORCE_OPTION):
+             force: bool = FORCE_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION):
     """Backtest neural forecasters beside naive, seasonal naive, ETS and ARIMA on the series in DATA.
 
     Writes the leaderboard and forecasts.csv: every model's forecast of the next HORIZON steps, refitted
@@ -81,7 +81,7 @@ def forecast(data: str = DATA_ARGUMENT,
 
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title)
+    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title, checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
     best = board.predictions.get(board.best)
     if best is not None:
         out.print(f"forecast of {board.best} ({board.info.get('interval', 0.9):.0%} interval):", highlight=False)

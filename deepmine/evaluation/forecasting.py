@@ -19,6 +19,7 @@ from deepmine.evaluation.forecast_metrics import FORECAST_METRICS, forecast_scor
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Candidate, Task
 from deepmine.timeseries.forecast_data import as_regular_series, infer_season
+from deepmine.training.checkpoints import checkpoint_scope
 
 
 def _origins(n: int, horizon: int, n_origins: int, step: int) -> list[int]:
@@ -83,7 +84,8 @@ def compare_forecasters(task: Task, y, horizon: int, season=None, models=None, r
         if progress:
             progress(f"backtesting {cand.name} ({cand.kind}) on {len(series)} points, {n_origins} origins")
         model = set_matching_params(cand.factory(random_state), values)
-        with warnings.catch_warnings():
+        # one checkpoint per fit, numbered in order: each origin's, then the final one on the whole series
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):
             warnings.simplefilter("ignore", DataWarning)
             scores, frame = backtest(model, series, horizon, n_origins, step, season)
             model = set_matching_params(cand.factory(random_state), values)

@@ -14,6 +14,7 @@ from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task
 from deepmine.evaluation.unsupervised import _histories
 from deepmine.recommend.features import side_feature_table
+from deepmine.training.checkpoints import checkpoint_scope
 
 
 def _fit(model, data, features: dict):
@@ -64,7 +65,7 @@ def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rat
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {len(data)} interactions")
         row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):  # names its checkpoints, when they are on
             warnings.simplefilter("ignore", DataWarning)
             if data.explicit:
                 test = data.subset(rate_test)

@@ -14,6 +14,7 @@ from deepmine.data.split import stratified_split
 from deepmine.errors import ColumnError, DataWarning, TargetError
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.tasks import Task
+from deepmine.training.checkpoints import checkpoint_scope
 
 
 def _label_column(df: pd.DataFrame, label: str | None) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -59,7 +60,7 @@ def _fit_each(task, models, build, X, what: str, progress):
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {what}")
         model = build(cand)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):  # names its checkpoints, when they are on
             warnings.simplefilter("ignore", DataWarning)
             _, fit_s = _timed(model.fit, X)
             labels, predict_s = _timed(model.predict, X)
@@ -145,7 +146,7 @@ def _anomaly(task, X, y, label, build, models, test_size, random_state, info, pr
         if progress:
             progress(f"fitting {cand.name} ({cand.kind}) on {len(X_train)} rows")
         model = build(cand)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), checkpoint_scope(cand.name):
             warnings.simplefilter("ignore", DataWarning)
             _, fit_s = _timed(model.fit, X_train, y.iloc[train].to_numpy() if semi else None)
             start = time.perf_counter()

@@ -153,6 +153,56 @@ def test_image_series_and_text_runs_checkpoint_and_resume(tmp_path, command, mod
     again = runner.invoke(app, [*args, "-o", str(tmp_path / "again"), "--resume"])
     assert again.exit_code == 0, again.output
     a, b = (pd.read_csv(tmp_path / run / "leaderboard.csv").set_index("model") for run in ("first", "again"))
-    metrics = [c for c in a.columns if c not in ("kind", "fit_s", "predict_s") and a[c].dtype.kind == "f"]
+    metrics = [c for c in a.columns if not c.endswith("_s") and a[c].dtype.kind == "f"]  # not the seconds
     pd.testing.assert_frame_equal(a.loc[[model], metrics], b.loc[[model], metrics])
     assert (tmp_path / "ckpt" / model / "state.safetensors").stat().st_mtime_ns == saved
+
+
+def _ratings_csv(folder: Path) -> Path:
+    """A small explicit-ratings table: 60 users, 40 items, 15 ratings each."""
+    rng = np.random.default_rng(0)
+    rows = [(f"u{user}", int(item), float(rng.integers(1, 6))) for user in range(60)
+            for item in rng.choice(40, size=15, replace=False)]
+    path = folder / "ratings.csv"
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(path, index=False)
+    return path
+
+
+def _features_csv(folder: Path) -> Path:
+    from deepmine.datasets import load
+
+    data = load("breast_cancer")
+    path = folder / "cells.csv"
+    data.frame.drop(columns=[data.target]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command, model", [
+    (["cluster", "dataset:iris", "--k", "3", "--models", "kmeans,dec"], "dec"),  # two phases: dec, dec-2
+    (["detect", "{cells}", "--models", "isolation_forest,autoencoder"], "autoencoder"),
+    (["recommend", "{ratings}", "--user", "user", "--item", "item", "--rating", "rating", "--models",
+      "popularity,matrix_factorization"], "matrix_factorization"),
+    (["series", "forecast", "dataset:airline", "--time", "month", "--target", "passengers", "--horizon", "12",
+      "--origins", "1", "--models", "naive,mlp"], "mlp"),  # a fit per origin, then the final one
+], ids=["cluster", "detect", "recommend", "forecast"])
+def test_unsupervised_recommendation_and_forecasting_runs_resume(tmp_path, command, model):
+    from typer.testing import CliRunner
+
+    from deepmine.cli.main import app
+
+    files = {"cells": _features_csv(tmp_path), "ratings": _ratings_csv(tmp_path)}
+    runner = CliRunner()
+    ckpt = tmp_path / "ckpt"
+    args = [part.format(**files) for part in command] + ["--seed", "3", "--checkpoint-dir", str(ckpt)]
+    first = runner.invoke(app, [*args, "-o", str(tmp_path / "first")])
+    assert first.exit_code == 0, first.output
+    fits = sorted(p.name for p in ckpt.iterdir() if p.is_dir())
+    assert fits and all(name == model or name.startswith(f"{model}-") for name in fits)
+    saved = {name: (ckpt / name / "state.safetensors").stat().st_mtime_ns for name in fits}
+    again = runner.invoke(app, [*args, "-o", str(tmp_path / "again"), "--resume"])
+    assert again.exit_code == 0, again.output
+    # every fit had finished: none trains again (no checkpoint rewritten), and the scores are the same
+    assert {name: (ckpt / name / "state.safetensors").stat().st_mtime_ns for name in fits} == saved
+    a, b = (pd.read_csv(tmp_path / run / "leaderboard.csv").set_index("model") for run in ("first", "again"))
+    metrics = [c for c in a.columns if not c.endswith("_s") and a[c].dtype.kind == "f"]  # not the seconds
+    pd.testing.assert_frame_equal(a.loc[[model], metrics], b.loc[[model], metrics])
