@@ -83,6 +83,64 @@ def _labels(values: np.ndarray) -> np.ndarray:
     return labels
 
 
+def _category_names(col: pd.Series) -> np.ndarray:
+    """The labels of a pandas category column's categories, from the categories' own values: converting the
+    column to objects would turn integer (or integer-interval) categories into floats whenever the batch holds
+    a missing value, so that ``1`` became ``"1.0"`` in one batch and ``"1"`` in another."""
+    return _labels(np.asarray(col.cat.categories, dtype=object))
+
+
+def _column_labels(col: pd.Series) -> np.ndarray:
+    """Each value's category label (``str``, missing as ``<missing>``), whatever else the batch holds."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        names = np.append(_category_names(col), _MISSING).astype(object)
+        return names[col.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry
+    return _labels(col.to_numpy(dtype=object))
+
+
+def _distinct_by_value(dtype) -> bool:
+    """Whether values of this dtype that pandas holds equal (``factorize``, ``value_counts``) always have the same
+    label, so that each distinct value may be labelled once: strings, booleans and integers. Not floats (-0.0 and
+    0.0 are equal, but print differently) and not object columns (1, 1.0 and True are equal)."""
+    if dtype == object:
+        return False
+    return (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_integer_dtype(dtype))
+
+
+def kept_levels(counts: dict, min_frequency: int, max_categories: int | None) -> list:
+    """The levels a categorical column keeps, sorted: those seen at least ``min_frequency`` times, at most
+    ``max_categories`` of the most frequent (ties in first-seen order). The rest share code 0 with unseen values."""
+    series = pd.Series(counts, dtype=np.int64).sort_values(ascending=False, kind="stable")
+    kept = series[series >= min_frequency]
+    if max_categories is not None:
+        kept = kept.head(max_categories)
+    return sorted(kept.index.tolist())
+
+
+def label_counts(col: pd.Series) -> dict:
+    """How many rows hold each category label (as :func:`_column_labels` labels them), counted cheaply: per
+    category code, or per distinct value where that is safe, else per labelled row."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        counts = np.bincount(col.cat.codes.to_numpy().astype(np.int64) + 1, minlength=len(col.cat.categories) + 1)
+        names = np.append(_MISSING, _category_names(col))
+        result: dict = {}
+        for name, count in zip(names, counts):
+            if count:
+                result[name] = result.get(name, 0) + int(count)
+        return result
+    if _distinct_by_value(col.dtype):
+        vc = col.value_counts(dropna=False, sort=False)
+        labels = _labels(vc.index.to_numpy(dtype=object))
+    else:
+        vc = pd.Series(_column_labels(col)).value_counts(sort=False)
+        labels = vc.index.to_numpy(dtype=object)
+    result = {}
+    for label, count in zip(labels, vc.to_numpy()):
+        result[label] = result.get(label, 0) + int(count)
+    return result
+
+
 def _to_float(col: pd.Series, name: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -169,19 +227,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
         self.categories_ = []
         for c in self.categorical_:
-            counts = self._as_labels(df.iloc[:, index[c]]).value_counts()
-            kept = counts[counts >= self.min_frequency]
-            if self.max_categories is not None:
-                kept = kept.head(self.max_categories)
-            self.categories_.append(sorted(kept.index.tolist()))
+            self.categories_.append(kept_levels(label_counts(df.iloc[:, index[c]]), self.min_frequency,
+                                                self.max_categories))
         self.cardinalities_ = [len(levels) + 1 for levels in self.categories_]
         self._level_index = None
         self.n_numeric_ = num.shape[1] + len(self.indicators_)
         return self
-
-    @staticmethod
-    def _as_labels(col: pd.Series) -> pd.Series:
-        return pd.Series(_labels(col.to_numpy(dtype=object)), index=col.index)
 
     def _numeric_block(self, df: pd.DataFrame, index: dict[str, int]) -> np.ndarray:
         positions = [index[c] for c in self.numeric_]
@@ -233,21 +284,22 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """Each categorical column's codes: i + 1 for its i-th level, 0 for a value not seen in fitting."""
         levels = self._levels()
         n = len(df)
-        if n <= self._FEW_ROWS:  # a dict lookup per value: pandas' overhead per call dominates a few rows
-            raw = df.iloc[:, [index[c] for c in self.categorical_]].to_numpy(dtype=object)
-            return [np.fromiter((lookup.get(label, -1) + 1 for label in _labels(raw[:, j])), dtype=np.int64,
-                                count=n) for j, (_, lookup) in enumerate(levels)]
         codes = []
-        for c, (level_index, _) in zip(self.categorical_, levels):
+        for c, (level_index, lookup) in zip(self.categorical_, levels):
             column = df.iloc[:, index[c]]
-            if column.dtype == object:  # possibly mixed types: 1 and 1.0 factorize as one value, label as two
-                codes.append(level_index.get_indexer(_labels(column.to_numpy(dtype=object))) + 1)
-                continue
-            # each distinct value labelled and looked up once (strings, categories, numbers, booleans)
-            found, uniques = pd.factorize(column, use_na_sentinel=True)
-            table = level_index.get_indexer(_labels(np.asarray(uniques, dtype=object)))
-            table = np.append(table, level_index.get_indexer([_MISSING])) + 1
-            codes.append(table[found])  # a missing value (-1) takes the last entry
+            if n <= self._FEW_ROWS:  # a dict lookup per value: pandas' overhead per call dominates a few rows
+                codes.append(np.fromiter((lookup.get(label, -1) + 1 for label in _column_labels(column)),
+                                         dtype=np.int64, count=n))
+            elif isinstance(column.dtype, pd.CategoricalDtype):  # each category looked up once
+                table = level_index.get_indexer(np.append(_category_names(column), _MISSING).astype(object)) + 1
+                codes.append(table[column.cat.codes.to_numpy()])  # code -1 (missing) takes the last entry
+            elif _distinct_by_value(column.dtype):  # each distinct value labelled and looked up once
+                found, uniques = pd.factorize(column, use_na_sentinel=True)
+                table = level_index.get_indexer(np.append(_labels(np.asarray(uniques, dtype=object)), _MISSING)
+                                                .astype(object)) + 1
+                codes.append(table[found])  # a missing value (-1) takes the last entry
+            else:
+                codes.append(level_index.get_indexer(_column_labels(column)) + 1)
         return codes
 
     def _numeric_array(self, X) -> np.ndarray | None:

@@ -23,7 +23,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from deepmine.data.preprocess import TabularPreprocessor, _labels
+from deepmine.data.preprocess import TabularPreprocessor, kept_levels, label_counts
 from deepmine.data.roles import infer_roles
 from deepmine.errors import ColumnError, DataError, TargetError
 
@@ -148,12 +148,8 @@ def fit_preprocessor_streaming(stream, target: str | None, roles: Mapping[str, s
             state["missing"] += np.isnan(num).sum(axis=0)
             state["reservoir"].update(num)
         for counts, c in zip(state["counts"], pre.categorical_):
-            # count the raw values, then label them as transform does (str, missing -> "<missing>"): far
-            # cheaper than labelling every row
-            vc = frame[c].value_counts(dropna=False, sort=False)
-            labels = _labels(vc.index.to_numpy(dtype=object)) if len(vc) else []
-            for level, count in zip(labels, vc.to_numpy()):
-                counts[level] = counts.get(level, 0) + int(count)
+            for level, count in label_counts(frame[c]).items():  # labelled as transform labels them
+                counts[level] = counts.get(level, 0) + count
         if target is not None and target_kind is not None:
             y = frame[target]
             missing = y.isna()
@@ -227,11 +223,7 @@ def fit_preprocessor_streaming(stream, target: str | None, roles: Mapping[str, s
     # ---- categorical: the in-memory fit's folding (min_frequency), cap (max_categories) and order
     categories = []
     for counts in state["counts"]:
-        series = pd.Series(counts, dtype=np.int64).sort_values(ascending=False, kind="stable")
-        kept = series[series >= min_frequency]
-        if max_categories is not None:
-            kept = kept.head(max_categories)
-        categories.append(sorted(kept.index.tolist()))
+        categories.append(kept_levels(counts, min_frequency, max_categories))
 
     fitted = {
         "params": pre.get_params(),

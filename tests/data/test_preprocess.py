@@ -350,3 +350,34 @@ def test_three_ways_of_finding_category_codes_agree(churn, encoding):
         state, plan = pre.categorical_.index("state"), pre.categorical_.index("international_plan")
         assert (codes[::7, state] == 0).all() and (codes[3::7, plan] == 0).all()  # 0: not seen in fitting
         assert (codes[1::7, state] > 0).all() and (codes[1::7, plan] > 0).all()
+
+
+def _awkward_columns(n=200):
+    """Columns whose labels once depended on the batch: integer(-interval) categories beside missing values
+    (pandas turns them into floats when converting to objects) and signed zeros (equal, printed apart)."""
+    rng = np.random.default_rng(0)
+    age = pd.Series(rng.uniform(0, 90, n))
+    age[::10] = np.nan
+    return pd.DataFrame({
+        "band": pd.cut(age, [0, 30, 60, 90]),  # Interval[int64] categories
+        "grade": pd.Categorical(rng.choice([1, 2, 3, None], size=n)),  # integer categories with gaps
+        "zero": rng.choice([0.0, -0.0, 1.0], size=n),  # a float code column
+        "flag": pd.array(rng.choice([True, False, None], size=n), dtype="boolean"),
+        "x": rng.normal(size=n),
+    })
+
+
+def test_a_rows_code_does_not_depend_on_the_rest_of_its_batch():
+    frame = _awkward_columns()
+    roles = {"band": "categorical", "grade": "categorical", "zero": "categorical", "flag": "categorical"}
+    pre = TabularPreprocessor(roles=roles, min_frequency=1).fit(frame)
+    levels = dict(zip(pre.categorical_, pre.categories_))
+    assert "(0, 30]" in levels["band"] and "1" in levels["grade"]  # the categories' own values, not 1.0
+    assert {"0.0", "-0.0"} <= set(levels["zero"])
+    whole = pre.transform(frame)
+    one_by_one = np.vstack([pre.transform(frame.iloc[[i]]) for i in range(len(frame))])
+    np.testing.assert_array_equal(whole, one_by_one)
+    np.testing.assert_array_equal(pre.transform(frame.iloc[:pre._FEW_ROWS + 1]), whole[:pre._FEW_ROWS + 1])
+    codes = whole[:, pre.n_numeric_:]
+    present = frame[pre.categorical_].notna().to_numpy()
+    assert (codes[present] > 0).all()  # every value seen in fitting has its own code, in every batch
