@@ -239,13 +239,16 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     explicit_out = out_dir
     out_dir = run_folder(out_dir, task, force)
     full_command = {"task": task, "data": data, **command}
+    # checkpoints belong to everything that shapes the training (the split, roles, source table, options),
+    # not only to what the run folder's command.json records
+    trained_on = {"task": task, "data": data, **compare_kwargs}
     folder = None
     if checkpoints and dd.is_main():
-        folder = checkpoint_folder(explicit_out if resume else out_dir, checkpoint_dir, resume, full_command)
+        folder = checkpoint_folder(explicit_out if resume else out_dir, checkpoint_dir, resume, trained_on)
     if checkpoints and dd.is_distributed():
         folder = dd.broadcast_object(folder)
     saving = (checkpointing(folder, resume=resume, every="epoch" if checkpoint_dir else "auto",
-                            meta=json.loads(json.dumps(full_command, default=str)))
+                            meta=json.loads(json.dumps(trained_on, default=str)))
               if folder is not None else nullcontext())
     try:
         with (progress_line(f"{task} on {data}") if dd.is_main() else nullcontext(lambda message: None)) as progress, \

@@ -47,6 +47,7 @@ def explain_command(model_dir: Path = typer.Argument(..., help="A saved model fo
 
     Writes explanations.csv, importance.csv/.png, effects.csv, ice.csv, effects.png and, with a target,
     calibration.csv and reliability.png, plus summary.json."""
+    import numpy as np
     import pandas as pd
     from sklearn.base import is_classifier
 
@@ -94,12 +95,16 @@ def explain_command(model_dir: Path = typer.Argument(..., help="A saved model fo
         feature = feature or str(ranked["feature"].iloc[0])
         pd_table, ice = partial_dependence(model, X, feature, target=explain_class, random_state=seed)
         report = calibration_report(model, X, y) if y is not None and is_classifier(model) else None
-    summary.update(method=attribution.method, explained=attribution.target, base_value=attribution.base_value,
+    base = attribution.base_value
+    summary.update(method=attribution.method, explained=attribution.target,
+                   base_value=base.tolist() if isinstance(base, np.ndarray) else base,  # per row, or one number
                    top_features=[str(f) for f in ranked["feature"].head(5)], effect_feature=feature)
     with atomic_folder(out_dir, replace=True) as tmp:
         tidy = attribution.to_frame()
         tidy["output"] = pd.Series(attribution.output).reindex(tidy["row"]).to_numpy()
         tidy["base_value"] = pd.Series(attribution.baseline_output).reindex(tidy["row"]).to_numpy()
+        if attribution.target_classes is not None:  # the class each row's contributions explain
+            tidy["explained_class"] = pd.Series(attribution.target_classes).reindex(tidy["row"]).to_numpy()
         tidy.to_csv(tmp / "explanations.csv", index=False)
         importance.to_csv(tmp / "importance.csv", index=False)
         plot_importance(ranked if y is None else importance, tmp / "importance.png", title)

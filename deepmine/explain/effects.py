@@ -29,13 +29,20 @@ def _grid(values: pd.Series, grid_size: int) -> np.ndarray:
     return np.unique(np.quantile(values.to_numpy(dtype=float), np.linspace(0.05, 0.95, grid_size)))
 
 
-def _predictor(model, target):
+def _predictor(model, target, X):
     """``(predict(frame) -> one number per row, description)``: a regressor's prediction, or the probability
-    of one class (``target``; default the second of two classes, else the first)."""
+    of one class: ``target``; by default the second of two classes, else the class predicted most often in
+    ``X`` (a curve is of one class for all rows, so each row's own predicted class, as the per-row
+    explanations take, cannot be it)."""
     if not is_classifier(model):
         return lambda frame: np.asarray(model.predict(frame), dtype=float), "prediction"
     classes = np.asarray(model.classes_)
-    k = 1 if target is None and len(classes) == 2 else 0 if target is None else class_index(classes, target)
+    if target is not None:
+        k = class_index(classes, target)
+    elif len(classes) == 2:
+        k = 1
+    else:
+        k = int(np.bincount(np.asarray(model.predict_proba(X)).argmax(axis=1), minlength=len(classes)).argmax())
     return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {classes[k]!r}"
 
 
@@ -45,7 +52,7 @@ def partial_dependence(model, X, feature: str, grid_size: int = 20, target=None,
     percentile over rows) and each row's ICE curve (row, value, prediction).
 
     ``target`` is the class whose probability is shown (classifiers; default the second class of
-    two, else the first); regressors show the prediction. At most ``max_rows`` rows (a random
+    two, else the class predicted most often in ``X``); regressors show the prediction. At most ``max_rows`` rows (a random
     sample) are used, each predicted ``grid_size`` times in one batch.
     """
     check_positive_int("grid_size", grid_size)
@@ -56,7 +63,7 @@ def partial_dependence(model, X, feature: str, grid_size: int = 20, target=None,
     grid = _grid(X[feature], int(grid_size))
     if not len(grid):
         raise ParameterError(f"feature {feature!r} has no values in these rows; nothing to vary")
-    predict, what = _predictor(model, target)
+    predict, what = _predictor(model, target, X)
     parts = []
     for value in grid:
         part = X.copy()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -35,19 +36,25 @@ def _as_table(values, columns: list, dtypes: pd.Series) -> pd.DataFrame:
     return frame
 
 
+_GLOBAL_RNG = threading.Lock()
+
+
 @contextlib.contextmanager
 def _seeded_numpy(random_state):
     """shap draws its coalitions from numpy's global generator: seed it for the block (an integer
-    ``random_state``), so that the same call gives the same contributions, and put the user's state back."""
+    ``random_state``), so that the same call gives the same contributions, and put the caller's state back.
+    Seeded blocks run one at a time (a lock); other code drawing from ``np.random`` in another thread at the
+    same moment would still draw from the seeded stream, as with any use of numpy's global generator."""
     if not isinstance(random_state, numbers.Integral):
         yield
         return
-    state = np.random.get_state()
-    np.random.seed(int(random_state) % 2**32)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
+    with _GLOBAL_RNG:
+        state = np.random.get_state()
+        np.random.seed(int(random_state) % 2**32)
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
 
 
 def kernel_shap(model, X, background=None, target=None, nsamples="auto", background_size: int = 50,

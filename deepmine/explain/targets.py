@@ -1,5 +1,6 @@
-"""Which class an explanation explains: one rule for every method (integrated gradients, Kernel SHAP, partial
-dependence), so that ``explain(model, rows)`` means the same whichever method ``"auto"`` picks."""
+"""Which class an explanation explains: one rule for both per-row methods (integrated gradients, Kernel SHAP), so
+that ``explain(model, rows)`` means the same whichever method ``"auto"`` picks, and one way of naming a class
+(partial dependence too)."""
 
 from __future__ import annotations
 

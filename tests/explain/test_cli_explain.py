@@ -56,6 +56,25 @@ def test_run_folder_gives_the_target_and_default_output(churn_run):
     assert again.exit_code == 2 and "--force" in again.output
 
 
+def test_multiclass_explanations_name_each_rows_class(tmp_path):
+    data = tmp_path / "penguins.csv"
+    load("penguins").frame.dropna().sample(frac=1, random_state=0).to_csv(data, index=False)  # species mixed
+    run = tmp_path / "run"
+    made = CliRunner().invoke(app, ["classify", str(data), "--target", "species", "--models",
+                                    "hist_gradient_boosting", "-o", str(run)])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "why"
+    result = CliRunner().invoke(app, ["explain", str(run), str(data), "--rows", "6", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["explained"] == "probability of each row's predicted class"
+    tidy = pd.read_csv(out / "explanations.csv")
+    per_row = tidy.groupby("row").agg(cls=("explained_class", "first"), base=("base_value", "first"))
+    assert set(per_row.cls) <= {"Adelie", "Chinstrap", "Gentoo"} and per_row.cls.nunique() > 1
+    # a base value per row (each class has its own), written as numbers, not as a printed array
+    assert summary["base_value"] == pytest.approx(per_row.base.tolist())
+
+
 @pytest.mark.parametrize("args, message", [
     (["--feature", "no_such"], "'no_such' is not a column"),
     (["--rows", "0"], "--rows must be a positive whole number"),

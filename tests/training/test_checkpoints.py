@@ -206,3 +206,6 @@ def test_unsupervised_recommendation_and_forecasting_runs_resume(tmp_path, comma
     a, b = (pd.read_csv(tmp_path / run / "leaderboard.csv").set_index("model") for run in ("first", "again"))
     metrics = [c for c in a.columns if not c.endswith("_s") and a[c].dtype.kind == "f"]  # not the seconds
     pd.testing.assert_frame_equal(a.loc[[model], metrics], b.loc[[model], metrics])
+    if command[0] == "detect":  # options outside the run's command.json shape training too: another split
+        other = runner.invoke(app, [*args, "--test-size", "0.3", "-o", str(tmp_path / "other"), "--resume"])
+        assert other.exit_code == 2 and "it differs in test_size" in other.output
