@@ -190,11 +190,12 @@ def _write_report(folder: Path) -> None:
 
 
 def checkpoint_folder(out_dir: Optional[Path], checkpoint_dir: Optional[Path], resume: bool, command: dict,
-                      ) -> Optional[Path]:
+                      force: bool = False) -> Optional[Path]:
     """Where a run's training checkpoints go: ``--checkpoint-dir``, else ``<run folder>.checkpoints`` (made with
     the first checkpoint, removed once the run folder is written). With ``--resume`` the folder must hold the
     checkpoints of the same command (its command.json); without it, a default folder left by an interrupted
-    run is cleared first."""
+    run is cleared first, and a ``--checkpoint-dir`` holding an earlier run's checkpoints is refused (their
+    command.json would no longer describe them), or cleared with ``--force``."""
     import shutil
 
     if out_dir is None and checkpoint_dir is None:
@@ -214,6 +215,11 @@ def checkpoint_folder(out_dir: Optional[Path], checkpoint_dir: Optional[Path], r
                             f"{', '.join(changed)}); resume with the same options, or run without --resume")
     elif checkpoint_dir is None and folder.exists():
         shutil.rmtree(folder)  # an interrupted run's leftovers, not resumed
+    elif (folder / "command.json").exists():
+        if not force:
+            raise OutputExistsError(f"'{folder}' holds the checkpoints of an earlier run; pass --resume to continue "
+                                    f"it, --force to start again from scratch, or choose another --checkpoint-dir")
+        shutil.rmtree(folder)
     return folder
 
 
@@ -244,7 +250,7 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     trained_on = {"task": task, "data": data, **compare_kwargs}
     folder = None
     if checkpoints and dd.is_main():
-        folder = checkpoint_folder(explicit_out if resume else out_dir, checkpoint_dir, resume, trained_on)
+        folder = checkpoint_folder(explicit_out if resume else out_dir, checkpoint_dir, resume, trained_on, force)
     if checkpoints and dd.is_distributed():
         folder = dd.broadcast_object(folder)
     saving = (checkpointing(folder, resume=resume, every="epoch" if checkpoint_dir else "auto",

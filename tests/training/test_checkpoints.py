@@ -209,3 +209,25 @@ def test_unsupervised_recommendation_and_forecasting_runs_resume(tmp_path, comma
     if command[0] == "detect":  # options outside the run's command.json shape training too: another split
         other = runner.invoke(app, [*args, "--test-size", "0.3", "-o", str(tmp_path / "other"), "--resume"])
         assert other.exit_code == 2 and "it differs in test_size" in other.output
+    # the same folder without --resume: refused, since it holds this run's checkpoints
+    fresh = runner.invoke(app, [*args, "-o", str(tmp_path / "fresh")])
+    assert fresh.exit_code == 2 and "holds the checkpoints of an earlier run" in fresh.output
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_an_earlier_runs_checkpoint_dir_is_refused_or_cleared_with_force(tmp_path):
+    from deepmine.cli.common import checkpoint_folder
+    from deepmine.errors import OutputExistsError
+
+    folder = tmp_path / "ckpt"
+    (folder / "deep_mlp").mkdir(parents=True)
+    (folder / "command.json").write_text(json.dumps({"task": "classification", "random_state": 0}))
+    with pytest.raises(OutputExistsError, match="--resume to continue it, --force"):
+        checkpoint_folder(None, folder, resume=False, command={"task": "classification", "random_state": 1})
+    assert checkpoint_folder(None, folder, resume=False, command={}, force=True) == folder
+    assert not folder.exists()  # made again with the new run's first checkpoint
+    other = tmp_path / "mine"  # a folder that holds no checkpoints is the user's, and left alone
+    (other / "notes.txt").parent.mkdir()
+    (other / "notes.txt").write_text("keep")
+    assert checkpoint_folder(None, other, resume=False, command={}, force=True) == other
+    assert (other / "notes.txt").read_text() == "keep"
