@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -48,14 +49,17 @@ def stratified_split(y, test_size: float = 0.25, random_state=None):
         moved = sorted(set(map(str, labels[test][unseen])))
         warnings.warn(f"{int(unseen.sum())} test row(s) of class(es) {', '.join(map(repr, moved[:3]))} that the "
                       f"training part lacks were moved into training", DataWarning, stacklevel=2)
-        train, test = list(train), list(test)
-        for row in [t for t, u in zip(test, unseen) if u]:
-            in_train = pd.Series(labels[train]).value_counts()
+        moving = test[unseen]
+        train, test = list(train), list(test[~unseen])
+        in_train = Counter(labels[train])  # kept up to date as rows change places
+        for row in moving:
             swap = next((i for i in range(len(train) - 1, -1, -1) if in_train[labels[train[i]]] >= 2), None)
-            test.remove(row)
             if swap is not None:
-                test.append(train.pop(swap))
+                back = train.pop(swap)
+                in_train[labels[back]] -= 1
+                test.append(back)
             train.append(row)
+            in_train[labels[row]] += 1
         train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
         if len(test) == 0:
             raise DataError(f"every class has too few rows to be both trained on and tested ({n} rows in all); "
