@@ -31,15 +31,17 @@ def predict_frame(model, frame):
     import numpy as np
     import pandas as pd
 
+    from deepmine.evaluation.compare import predict_with_proba
+
     rows = np.asarray(frame.index, dtype=np.int64)
     X = frame.reset_index(drop=True)  # the model sees an ordinary 0..n-1 frame, as read_table gives
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        result = pd.DataFrame({"row": rows, "prediction": np.asarray(model.predict(X))})
-        if hasattr(model, "predict_proba"):
-            proba = model.predict_proba(X)
-            for i, cls in enumerate(model.classes_):
-                result[f"proba_{cls}"] = proba[:, i]
+        prediction, proba = predict_with_proba(model, X)  # one pass through the model, not two
+    result = pd.DataFrame({"row": rows, "prediction": prediction})
+    if proba is not None:
+        for i, cls in enumerate(model.classes_):
+            result[f"proba_{cls}"] = proba[:, i]
     return result
 
 

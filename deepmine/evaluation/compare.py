@@ -95,14 +95,18 @@ def _set_roles(model, roles: dict[str, str]):
     return set_matching_params(model, {"roles": roles})
 
 
+def predict_with_proba(model, X) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(predictions, class probabilities or None)`` in one pass: for a model with ``predict_proba`` the most
+    probable class, since predicting and then asking for probabilities would run a large network twice."""
+    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
+        proba = np.asarray(model.predict_proba(X))
+        return np.asarray(model.classes_)[np.argmax(proba, axis=1)], proba
+    return np.asarray(model.predict(X)), None
+
+
 def _score(task: Task, model, X, y) -> tuple[dict, float, np.ndarray, np.ndarray | None]:
     start = time.perf_counter()
-    if task.classifies and hasattr(model, "predict_proba"):
-        # one pass: predicting and then asking for probabilities would run a large network twice
-        proba = model.predict_proba(X)
-        pred = np.asarray(model.classes_)[np.argmax(proba, axis=1)]
-    else:
-        pred, proba = model.predict(X), None
+    pred, proba = predict_with_proba(model, X) if task.classifies else (model.predict(X), None)
     seconds = time.perf_counter() - start
     if task.classifies:
         scores = classification_scores(np.asarray(y), pred, proba, getattr(model, "classes_", None))
