@@ -14,8 +14,8 @@ from deepmine.explain.shapley import kernel_shap
 
 
 @pytest.fixture(scope="module")
-def churn():
-    frame = load("churn").frame.sample(1500, random_state=0).reset_index(drop=True)
+def churn_model(churn):
+    frame = churn.sample(1500, random_state=0).reset_index(drop=True)
     X, y = frame.drop(columns=["churn"]), frame["churn"]
     model = get_task("classification").candidates["hist_gradient_boosting"].factory(0).fit(X.iloc[:1200],
                                                                                           y.iloc[:1200])
@@ -31,8 +31,8 @@ def two_column_table(n=1200, seed=0):
     return X, pd.Series(y)
 
 
-def test_kernel_shap_contributions_add_up_to_the_prediction(churn):
-    model, X, _ = churn
+def test_kernel_shap_contributions_add_up_to_the_prediction(churn_model):
+    model, X, _ = churn_model
     rows = X.iloc[1200:1204]
     attribution = kernel_shap(model, rows, background=X.iloc[:1200], background_size=30, nsamples=400)
     assert attribution.values.shape == (4, X.shape[1]) and attribution.features == list(X.columns)
@@ -75,8 +75,8 @@ def test_partial_dependence_rises_with_the_feature_that_drives_the_label():
     assert pd_table.attrs["target"] == "probability of class 'yes'"
 
 
-def test_partial_dependence_of_a_categorical_and_of_a_regressor(churn):
-    model, X, _ = churn
+def test_partial_dependence_of_a_categorical_and_of_a_regressor(churn_model):
+    model, X, _ = churn_model
     pd_table, _ = partial_dependence(model, X, "international_plan")
     assert set(pd_table.value) == {"no", "yes"}
     diabetes = load("diabetes")
@@ -85,8 +85,8 @@ def test_partial_dependence_of_a_categorical_and_of_a_regressor(churn):
     assert np.all(np.diff(curve.average) > 0) and curve.attrs["target"] == "prediction"
 
 
-def test_errors_name_the_problem(churn):
-    model, X, y = churn
+def test_errors_name_the_problem(churn_model):
+    model, X, y = churn_model
     with pytest.raises(ColumnError, match="lack column"):
         explain(model, X.drop(columns=["total_day_minutes"]).head(3))
     with pytest.raises(ColumnError, match="'no_such' is not a column"):

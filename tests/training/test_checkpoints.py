@@ -34,6 +34,16 @@ class _Interrupt(Callback):
             raise KeyboardInterrupt
 
 
+class _Epochs(Callback):
+    """Records the epochs this process trains (a resumed fit trains only those after its checkpoint)."""
+
+    def __init__(self):
+        self.trained = []
+
+    def on_epoch_end(self, trainer, record):
+        self.trained.append(record["epoch"])
+
+
 def _saved_epoch(folder: Path) -> int | None:
     """The epoch recorded in a fit's checkpoint folder (None while there is none, or mid-write)."""
     try:
@@ -49,12 +59,16 @@ def test_resumed_fit_equals_the_uninterrupted_fit(tmp_path, churn_sample):
     with pytest.raises(KeyboardInterrupt), checkpointing(tmp_path):
         DeepClassifier(callbacks=[_Interrupt(4)], **SETTINGS).fit(X, y)
     assert _saved_epoch(tmp_path / "model") == 3  # the last whole epoch
+    epochs = _Epochs()
     with checkpointing(tmp_path, resume=True):
-        resumed = DeepClassifier(**SETTINGS).fit(X, y)
+        resumed = DeepClassifier(callbacks=[epochs], **SETTINGS).fit(X, y)
+    assert epochs.trained == list(range(4, len(whole.history_) + 1))  # went on after epoch 3, did not restart
     assert resumed.history_["epoch"].tolist() == whole.history_["epoch"].tolist()
     assert np.array_equal(resumed.predict_proba(X), whole.predict_proba(X))  # byte-identical on the CPU
+    epochs = _Epochs()
     with checkpointing(tmp_path, resume=True):  # a finished fit: nothing to train
-        again = DeepClassifier(**SETTINGS).fit(X, y)
+        again = DeepClassifier(callbacks=[epochs], **SETTINGS).fit(X, y)
+    assert epochs.trained == []
     assert np.array_equal(again.predict_proba(X), whole.predict_proba(X))
     assert again.best_epoch_ == whole.best_epoch_
 
@@ -68,8 +82,11 @@ def test_streaming_fit_resumes_too(tmp_path, diabetes):
     with pytest.raises(KeyboardInterrupt), checkpointing(folder):
         DeepRegressor(callbacks=[_Interrupt(3)], **kw).fit_stream(path, diabetes.target, batch_rows=100,
                                                                   buffer_rows=200)
+    epochs = _Epochs()
     with checkpointing(folder, resume=True):
-        resumed = DeepRegressor(**kw).fit_stream(path, diabetes.target, batch_rows=100, buffer_rows=200)
+        resumed = DeepRegressor(callbacks=[epochs], **kw).fit_stream(path, diabetes.target, batch_rows=100,
+                                                                     buffer_rows=200)
+    assert epochs.trained == list(range(3, len(whole.history_) + 1))  # the interrupted epoch 3 again, on
     X = diabetes.frame.drop(columns=diabetes.target)
     assert np.array_equal(resumed.predict(X), whole.predict(X))
 
@@ -114,6 +131,13 @@ def test_sigkilled_cli_run_resumes_to_the_same_result(tmp_path, churn_sample):
     proc.wait()
     assert not run.exists() and not list(tmp_path.glob(".run*"))  # nothing that looks like a run folder
     assert 3 <= _saved_epoch(ckpt / "deep_mlp")
+    # mark the saved history: a run that really resumes carries epoch 1's record over from the checkpoint
+    # (a run that trained again from scratch would give the same scores, seeded alike, but not this loss)
+    state_file = ckpt / "deep_mlp" / "state.json"
+    saved = json.loads(state_file.read_text())
+    first = dict(saved["state"]["__dict__"])["history"][0]["__dict__"]
+    next(item for item in first if item[0] == "train_loss")[1] = 123.25
+    state_file.write_text(json.dumps(saved))
 
     resumed = subprocess.run(_cli(*common, "-o", str(run), "--checkpoint-dir", str(ckpt), "--resume"), env=env,
                              capture_output=True, text=True, timeout=300)
@@ -124,6 +148,7 @@ def test_sigkilled_cli_run_resumes_to_the_same_result(tmp_path, churn_sample):
         assert again.loc[0, metric] == whole.loc[0, metric], metric
     history = pd.read_csv(run / "history.csv")
     assert history["epoch"].tolist() == list(range(1, len(history) + 1))
+    assert history.loc[0, "train_loss"] == 123.25  # from the checkpoint: the run resumed
 
     other = subprocess.run(_cli("classify", str(data), "--target", "churn", "--models", "deep_mlp", "--seed", "2",
                                 "-o", str(tmp_path / "x"), "--checkpoint-dir", str(ckpt), "--resume"), env=env,
@@ -168,15 +193,6 @@ def _ratings_csv(folder: Path) -> Path:
     return path
 
 
-def _features_csv(folder: Path) -> Path:
-    from deepmine.datasets import load
-
-    data = load("breast_cancer")
-    path = folder / "cells.csv"
-    data.frame.drop(columns=[data.target]).to_csv(path, index=False)
-    return path
-
-
 @pytest.mark.parametrize("command, model", [
     (["cluster", "dataset:iris", "--k", "3", "--models", "kmeans,dec"], "dec"),  # two phases: dec, dec-2
     (["detect", "{cells}", "--models", "isolation_forest,autoencoder"], "autoencoder"),
@@ -185,12 +201,14 @@ def _features_csv(folder: Path) -> Path:
     (["series", "forecast", "dataset:airline", "--time", "month", "--target", "passengers", "--horizon", "12",
       "--origins", "1", "--models", "naive,mlp"], "mlp"),  # a fit per origin, then the final one
 ], ids=["cluster", "detect", "recommend", "forecast"])
-def test_unsupervised_recommendation_and_forecasting_runs_resume(tmp_path, command, model):
+def test_unsupervised_recommendation_and_forecasting_runs_resume(tmp_path, command, model, breast_cancer):
     from typer.testing import CliRunner
 
     from deepmine.cli.main import app
 
-    files = {"cells": _features_csv(tmp_path), "ratings": _ratings_csv(tmp_path)}
+    cells = tmp_path / "cells.csv"
+    breast_cancer.frame.drop(columns=[breast_cancer.target]).to_csv(cells, index=False)
+    files = {"cells": cells, "ratings": _ratings_csv(tmp_path)}
     runner = CliRunner()
     ckpt = tmp_path / "ckpt"
     args = [part.format(**files) for part in command] + ["--seed", "3", "--checkpoint-dir", str(ckpt)]
