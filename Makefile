@@ -37,9 +37,8 @@ bench-venv: $(BENCH_STAMP)
 
 bench: $(STAMP) $(BENCH_STAMP)
 	rm -f benchmarks/results/*.json
-	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/study.py
 	OMP_WAIT_POLICY=PASSIVE $(BENCH_VENV)/bin/python benchmarks/study_speed.py
-	$(BIN)/python benchmarks/study.py --report-only
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/study.py
 	$(BIN)/python benchmarks/study.py --readme
 
 bench-micro: $(STAMP)

@@ -15,9 +15,9 @@ What it does:
   with the machine (cores, torch, deepmine, date) and the wall time;
 - ``docs/BENCHMARKS.md`` and one plot per entry (``docs/benchmarks/<entry>.png``) are generated ONLY
   from those JSON files (``--report-only`` regenerates them), so every number in the doc was measured;
-- the verdict per entry: per seed, the best deep model's and the best traditional model's primary
-  metric; a paired t-test (``scipy.stats.ttest_rel``) over the seeds, deep better or traditional
-  better when p < 0.05, else a tie.
+- the verdict per entry: the best deep and the best traditional model (each by its mean primary metric
+  over the seeds), their scores paired seed by seed; a paired t-test (``scipy.stats.ttest_rel``), deep
+  better or traditional better when p < 0.05, else a tie.
 
 Run::
 
@@ -397,7 +397,8 @@ def model_table(result: dict) -> list[dict]:
 
 
 def verdict(result: dict) -> dict:
-    """The paired comparison of the best deep and the best traditional model, seed by seed."""
+    """The paired comparison of the best deep and the best traditional model (each the best by its mean over
+    the seeds), seed by seed."""
     import numpy as np
     from scipy import stats
 
@@ -407,14 +408,20 @@ def verdict(result: dict) -> dict:
     if not primary or gib is None:
         out["reason"] = "no primary metric ranks the models"
         return out
+    # one model per kind, the best by its mean over the seeds (the summary's "best deep" and "best traditional"),
+    # then its scores paired seed by seed. Picking each seed's best instead would favour the kind with more,
+    # and more variable, models: a maximum of noisy scores beats their mean.
+    table = model_table(result)
+    chosen = {kind: next((r["model"] for r in table if r["kind"] == kind and math.isfinite(r["mean"])), None)
+              for kind in ("deep", "traditional")}
     pairs = []
     for seed in result["seeds"]:
         best = {}
-        for kind in ("deep", "traditional"):
-            recs = [r for r in result["records"] if r["seed"] == seed and r["kind"] == kind
-                    and r.get(primary) is not None and math.isfinite(r[primary])]
-            if recs:
-                best[kind] = (max if gib else min)(recs, key=lambda r: r[primary])
+        for kind, model in chosen.items():
+            rec = next((r for r in result["records"] if r["seed"] == seed and r["model"] == model
+                        and r.get(primary) is not None and math.isfinite(r[primary])), None)
+            if rec is not None:
+                best[kind] = rec
         if len(best) == 2:
             pairs.append((seed, best["deep"], best["traditional"]))
     out["n"] = len(pairs)
@@ -619,8 +626,8 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
             lines.append(f"**Verdict: {v['verdict']}** — best deep minus best traditional {primary} "
                          f"{v['diff']:+.4f} (positive: deep better){ci}{p}, over {v['n']} seed(s)"
                          + (f"; {v['reason']}" if v.get("reason") else "") + ".")
-            lines.append(f"Best deep per seed: {', '.join(v['deep_models'])}; best traditional per seed: "
-                         f"{', '.join(v['traditional_models'])}.")
+            lines.append(f"Compared seed by seed: {v['deep_models'][0]} (deep) and {v['traditional_models'][0]} "
+                         f"(traditional), each its kind's best by the mean over the seeds.")
         else:
             lines.append(f"**Verdict: {v['verdict']}** ({v.get('reason', '')}).")
         lines.append("")

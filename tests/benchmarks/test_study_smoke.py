@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "benchmarks" / "study.py"
 
@@ -58,3 +60,20 @@ def test_study_smoke_runs_every_task_and_writes_the_report(tmp_path):
     for entry in entries:
         assert f"({entry.name})\n" in report, f"no section for {entry.name}"
         assert (tmp_path / "benchmarks" / f"{entry.name}.png").exists(), f"no plot for {entry.name}"
+
+
+def test_the_verdict_pairs_each_kinds_best_model_by_mean():
+    # two noisy deep models and a steady traditional one: each seed's better deep score is always above the
+    # traditional 0.905, yet neither deep model is better on average, so the verdict must not say "deep better"
+    study = _study_module()
+    a = [0.95, 0.85, 0.95, 0.85, 0.84]  # mean 0.888
+    b = [0.85, 0.95, 0.85, 0.95, 0.91]  # mean 0.902
+    records = ([{"seed": s, "model": "a", "kind": "deep", "accuracy": v} for s, v in enumerate(a)]
+               + [{"seed": s, "model": "b", "kind": "deep", "accuracy": v} for s, v in enumerate(b)]
+               + [{"seed": s, "model": "t", "kind": "traditional", "accuracy": 0.905} for s in range(5)])
+    records = [{**r, "fit_s": 1.0} for r in records]
+    v = study.verdict({"primary": "accuracy", "greater_is_better": True, "seeds": list(range(5)),
+                       "records": records})
+    assert v["deep_models"] == ["b"] * 5 and v["traditional_models"] == ["t"] * 5  # b has the higher mean
+    assert v["diff"] == pytest.approx(sum(b) / 5 - 0.905)  # the summary's mean columns, subtracted
+    assert v["verdict"] == "tie"
