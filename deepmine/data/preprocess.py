@@ -164,7 +164,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """Impute, standardise and encode a mixed-type table for neural networks and baselines.
 
     Numeric columns are median-imputed (with a 0/1 missing-indicator for every column that had
-    gaps while fitting) and standardised. Datetime columns are expanded into numeric parts.
+    gaps while fitting) and standardised; ``impute=False`` leaves missing values as NaN, without
+    indicators, for models that route them themselves (gradient-boosted trees). Datetime columns
+    are expanded into numeric parts.
     Categorical columns become integer codes for embedding layers (``encoding="codes"``) or
     one-hot columns for linear and kernel baselines (``encoding="onehot"``). Code 0 is reserved
     for levels seen fewer than ``min_frequency`` times and for levels never seen while fitting,
@@ -174,12 +176,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, roles: Mapping[str, str] | None = None, encoding: str = "codes",
-                 min_frequency: int = 3, max_categories: int | None = 1000, scale: bool = True):
+                 min_frequency: int = 3, max_categories: int | None = 1000, scale: bool = True,
+                 impute: bool = True):
         self.roles = roles
         self.encoding = encoding
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.scale = scale
+        self.impute = impute
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None):
@@ -213,8 +217,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             med = np.nanmedian(num, axis=0) if num.shape[1] else np.zeros(0)
         med = np.where(np.isnan(med), 0.0, med)
         self.medians_ = med
-        self.indicators_ = [int(i) for i in np.flatnonzero(np.isnan(num).any(axis=0))]
-        filled = np.where(np.isnan(num), med, num) if self.indicators_ else num
+        gaps = np.flatnonzero(np.isnan(num).any(axis=0))
+        self.indicators_ = [int(i) for i in gaps] if self.impute else []
+        filled = np.where(np.isnan(num), med, num) if len(gaps) else num  # the scaling statistics ignore gaps
         if self.scale and filled.shape[1]:
             mean, std = mean_std(filled)
             # constant when the spread is (at most) rounding noise relative to the column's magnitude (not below an
@@ -342,7 +347,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     f"column '{bad}' holds infinite values; replace them with missing values (NaN) or finite numbers"
                 )
             missing = np.isnan(chunk)
-            if missing.any():
+            if self.impute and missing.any():
                 np.copyto(chunk, np.broadcast_to(self.medians_, chunk.shape), where=missing)
             with np.errstate(over="ignore", invalid="ignore"):
                 chunk -= self.means_

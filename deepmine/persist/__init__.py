@@ -6,15 +6,23 @@ TabularPreprocessor) and ``history.csv``. A traditional scikit-learn model is st
 secure format (``model.skops``), which rebuilds only types on an allow-list instead of running
 pickle's arbitrary code; ``config.json`` says which format a folder uses.
 
-A scikit-learn object that holds fitted deep models (a calibrated network, a Pipeline ending in one)
-is saved in both ways: each deep model in its own folder under ``parts/``, and the rest as skops
-with a marker where each deep model was; loading puts the deep models back in their places.
+A gradient-boosted trees model (deepmine.tabular.BoostedTreesClassifier / BoostedTreesRegressor) is a
+folder of ``config.json``, ``preprocessing.json`` and its library's own model file: LightGBM's text
+``model.txt``, XGBoost's ``model.json`` or CatBoost's binary ``model.cbm`` (CatBoost's JSON export rounds
+the leaf values, so a loaded model would not predict exactly as the saved one did). That file is read by
+its library's own parser, which (unlike unpickling) has no way to run code the file chooses, but is C++
+reading untrusted bytes: keep the libraries up to date.
+
+A scikit-learn object that holds fitted deep or booster models (a calibrated network, a Pipeline ending
+in one) is saved in both ways: each such model in its own folder under ``parts/``, and the rest as skops
+with a marker where each one was; loading puts them back in their places.
 
 Loading is safe on folders from elsewhere: before anything but config.json is read, a pickle anywhere in
 the folder (``*.pkl``, ``*.pickle``, ``*.joblib``, ``*.pt``/``*.pth``/``*.ckpt``, or any file whose bytes
 are a pickle stream) and any file that save_model does not write are refused with a ModelFormatError;
 every tensor in weights.safetensors is checked (name, shape, dtype) against the network that config.json
-describes; a skops file may hold only allow-listed types. Nothing here calls pickle, joblib or torch.load.
+describes; a booster's class must be a deepmine booster and its model file the one its library writes;
+a skops file may hold only allow-listed types. Nothing here calls pickle, joblib or torch.load.
 A folder from a newer format is refused naming both deepmine versions; one from an older deepmine of the
 same format loads, and if it cannot, the error names both versions too.
 
@@ -114,6 +122,8 @@ def save_model(model, path, overwrite: bool = False) -> Path:
                   "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": _versions()}
         if isinstance(model, DeepEstimator):
             _save_deep(model, tmp, config)
+        elif _is_booster(model):
+            _save_booster(model, tmp, config)
         else:
             _save_skops(model, tmp, config)
         _write_json(tmp / "config.json", config)
@@ -131,8 +141,29 @@ def _save_deep(model, folder: Path, config: dict) -> None:
     model.history_.to_csv(folder / "history.csv", index=False)
 
 
+# The model file of a booster folder, by library: each library's own format, never a pickle.
+BOOSTER_FILES = {"lightgbm": "model.txt", "xgboost": "model.json", "catboost": "model.cbm"}
+_BOOSTER_FORMAT = "deepmine-booster"
+
+
+def _is_booster(obj) -> bool:
+    """Whether ``obj`` is one of deepmine's gradient-boosted trees models (they say so by their class's format)."""
+    return getattr(type(obj), "_persist_format", None) == _BOOSTER_FORMAT and \
+        type(obj).__module__.startswith("deepmine.")
+
+
+def _save_booster(model, folder: Path, config: dict) -> None:
+    library = model.library_
+    params, tuples = _json_params(model)
+    config.update(format=_BOOSTER_FORMAT, library=library, file=BOOSTER_FILES[library], params=params,
+                  tuple_params=tuples, fitted=model._fitted_state())
+    config["versions"][library] = importlib.import_module(library).__version__
+    model._write_booster(folder / BOOSTER_FILES[library])
+    _write_json(folder / "preprocessing.json", model.preprocessor_.state_dict())
+
+
 class _Part:
-    """Stands, in a saved object graph, for a deep model saved in its own folder under parts/."""
+    """Stands, in a saved object graph, for a deep or booster model saved in its own folder under parts/."""
 
     def __init__(self, name: str = ""):
         self.name = name
@@ -166,18 +197,20 @@ def _find(model, wanted) -> list:
     return list(found.values())
 
 
-def _deep_parts(model) -> list:
-    """The fitted deep models inside ``model`` (a meta-estimator, a Pipeline)."""
+def _model_parts(model) -> list:
+    """The fitted deep and booster models inside ``model`` (a meta-estimator, a Pipeline): skops cannot store
+    a network's tensors or a library's booster, so each is saved in its own folder."""
     from deepmine.base import DeepEstimator
 
-    return _find(model, lambda obj: isinstance(obj, DeepEstimator) and hasattr(obj, "module_"))
+    return _find(model, lambda obj: (isinstance(obj, DeepEstimator) and hasattr(obj, "module_"))
+                 or (_is_booster(obj) and hasattr(obj, "booster_")))
 
 
 def _save_skops(model, folder: Path, config: dict) -> None:
     import skops.io as sio
 
     config.update(format="skops", file="model.skops")
-    parts = _deep_parts(model)
+    parts = _model_parts(model)
     if parts:
         names = [f"part{i}" for i in range(len(parts))]
         shell = copy.deepcopy(model, {id(part): _Part(name) for part, name in zip(parts, names)})
@@ -238,13 +271,25 @@ def refuse_unexpected_files(path, expected, writer: str = "deepmine.persist.save
                                    f"(only) by deepmine's save; remove '{rel}' to load it")
 
 
-def _expected_files(config: dict) -> set[str]:
-    """The paths (relative, with /) that save_model writes for the folder ``config`` describes."""
+def _expected_files(path: Path, config: dict) -> set[str]:
+    """The paths (relative, with /) that save_model writes for the folder ``config`` describes; a part's files
+    are those its own config.json names (read, as JSON only, before anything else in the folder)."""
     if config["format"] == "deepmine-torch":
         return set(_DEEP_FILES)
+    if config["format"] == _BOOSTER_FORMAT:
+        return {"config.json", "preprocessing.json", config["file"]}
     expected = {"config.json", config.get("file", _SKOPS_FILE)}
-    for name in config.get("parts") or []:
-        expected |= {"parts", f"parts/{name}"} | {f"parts/{name}/{f}" for f in _DEEP_FILES}
+    names = config.get("parts") or []
+    missing = [n for n in names if not (path / "parts" / n / "config.json").is_file()]
+    if missing:
+        raise ModelFormatError(f"'{path}' lacks the deep model or booster parts/{', parts/'.join(missing)}; the "
+                               f"model folder is incomplete")
+    for name in names:
+        part = _read_config(path / "parts" / name)
+        if part["format"] not in ("deepmine-torch", _BOOSTER_FORMAT):
+            raise ModelFormatError(f"'{path / 'parts' / name / 'config.json'}' has the format {part['format']!r}, "
+                                   f"but a part is a deep model or a booster; the model folder is damaged")
+        expected |= {"parts", f"parts/{name}"} | {f"parts/{name}/{f}" for f in _expected_files(path, part)}
     return expected
 
 
@@ -264,7 +309,8 @@ def _read_config(path: Path) -> dict:
         raise ModelFormatError(f"'{path}' was saved by {_saved_by(config)}; this is {_this_deepmine()}; upgrade "
                                f"deepmine to load it")
     fmt = config.get("format")
-    required = {"deepmine-torch": ("class", "params", "fitted"), "skops": ()}
+    required = {"deepmine-torch": ("class", "params", "fitted"),
+                _BOOSTER_FORMAT: ("class", "params", "fitted", "library", "file"), "skops": ()}
     if fmt not in required:
         raise ModelFormatError(f"'{path}' has an unknown model format {fmt!r}; give a folder that deepmine's save "
                                f"wrote")
@@ -278,6 +324,14 @@ def _read_config(path: Path) -> dict:
             raise ModelFormatError(f"'{config_file}' names {file!r} as its skops file; the model folder is damaged")
         if not isinstance(parts, list) or not all(isinstance(n, str) and _PART_NAME.fullmatch(n) for n in parts):
             raise ModelFormatError(f"'{config_file}' lists unexpected parts {parts!r}; the model folder is damaged")
+    if fmt == _BOOSTER_FORMAT:
+        library, file = config["library"], config["file"]
+        if not isinstance(library, str) or library not in BOOSTER_FILES:
+            raise ModelFormatError(f"'{config_file}' names the booster library {library!r}, not one of "
+                                   f"{', '.join(BOOSTER_FILES)}; the model folder is damaged")
+        if file != BOOSTER_FILES[library]:
+            raise ModelFormatError(f"'{config_file}' names {file!r} as the model file of a {library} booster, which "
+                                   f"is {BOOSTER_FILES[library]!r}; the model folder is damaged")
     return config
 
 
@@ -294,8 +348,8 @@ def load(path):
     if not (path / "config.json").is_file():
         raise ModelFormatError(f"'{path}' has no config.json, so it is not a deepmine model folder")
     config = _read_config(path)
-    refuse_unexpected_files(path, _expected_files(config))
-    load_format = _load_deep if config["format"] == "deepmine-torch" else _load_skops
+    refuse_unexpected_files(path, _expected_files(path, config))
+    load_format = {"deepmine-torch": _load_deep, _BOOSTER_FORMAT: _load_booster}.get(config["format"], _load_skops)
     try:
         return load_format(path, config)
     except ModelFormatError:
@@ -315,6 +369,11 @@ def load(path):
 def _deep_class(name: str):
     from deepmine.base import DeepEstimator
 
+    return _deepmine_class(name, lambda cls: issubclass(cls, DeepEstimator), "model")
+
+
+def _deepmine_class(name: str, is_kind, kind: str):
+    """The deepmine class named ``name`` (module.Class), imported only from deepmine, if ``is_kind(cls)``."""
     if not isinstance(name, str):
         raise ModelFormatError(f"refusing to load class {name!r}: only deepmine models are loaded from this format")
     module_name, _, cls_name = name.rpartition(".")
@@ -324,8 +383,8 @@ def _deep_class(name: str):
         cls = getattr(importlib.import_module(module_name), cls_name)
     except (ImportError, AttributeError) as exc:
         raise ModelFormatError(f"this deepmine has no model class {name!r}; upgrade deepmine to load it") from exc
-    if not (isinstance(cls, type) and issubclass(cls, DeepEstimator)):
-        raise ModelFormatError(f"{name!r} is not a deepmine model class")
+    if not (isinstance(cls, type) and is_kind(cls)):
+        raise ModelFormatError(f"{name!r} is not a deepmine {kind} class")
     return cls
 
 
@@ -408,6 +467,38 @@ def _load_deep(path: Path, config: dict):
     return model
 
 
+def _read_json(file: Path):
+    if not file.is_file():
+        raise ModelFormatError(f"'{file.parent}' lacks {file.name}; the model folder is incomplete")
+    try:
+        return json.loads(file.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFormatError(f"'{file}' is not valid JSON ({exc}); the model folder is damaged") from None
+
+
+def _load_booster(path: Path, config: dict):
+    from sklearn.base import BaseEstimator
+
+    from deepmine.data.preprocess import TabularPreprocessor
+
+    cls = _deepmine_class(config["class"], lambda c: issubclass(c, BaseEstimator) and
+                          getattr(c, "_persist_format", None) == _BOOSTER_FORMAT, "booster")
+    params = dict(config["params"])
+    for key in config.get("tuple_params", []):
+        params[key] = tuple(params[key])
+    model = cls(**params)
+    model._restore_fitted_state(config["fitted"])
+    if model.library_ != config["library"]:
+        raise ModelFormatError(f"'{path / 'config.json'}' names the library {config['library']!r} but its fitted "
+                               f"state {model.library_!r}; the model folder is damaged")
+    model.preprocessor_ = TabularPreprocessor.from_state(_read_json(path / "preprocessing.json"))
+    file = path / config["file"]
+    if not file.is_file():
+        raise ModelFormatError(f"'{path}' lacks {config['file']}; the model folder is incomplete")
+    model._read_booster(file)
+    return model
+
+
 # Plain containers that skops does not trust by default; building one runs no code of the file's choosing.
 _SAFE_BUILTINS = frozenset({"builtins.frozenset", "builtins.set", "builtins.range", "builtins.slice"})
 
@@ -469,13 +560,13 @@ def _load_skops(path: Path, config: dict):
         return model
     missing = [n for n in names if not (path / "parts" / n / "config.json").exists()]
     if missing:
-        raise ModelFormatError(f"'{path}' lacks the deep model(s) parts/{', parts/'.join(missing)}; the model folder "
-                               f"is incomplete")
+        raise ModelFormatError(f"'{path}' lacks the deep model or booster parts/{', parts/'.join(missing)}; the "
+                               f"model folder is incomplete")
     parts = {name: load(path / "parts" / name) for name in names}
-    # deepcopy looks every object up in its memo first, so each marker becomes its loaded deep model
+    # deepcopy looks every object up in its memo first, so each marker becomes its loaded model
     # wherever it was referenced (wrappers such as FrozenEstimator stay wrappers)
     markers = _find(model, lambda obj: isinstance(obj, _Part))
     return copy.deepcopy(model, {id(marker): parts[marker.name] for marker in markers})
 
 
-__all__ = ["load", "refuse_unexpected_files", "save_model"]
+__all__ = ["BOOSTER_FILES", "load", "refuse_unexpected_files", "save_model"]

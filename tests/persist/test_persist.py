@@ -59,6 +59,38 @@ def test_pipeline_ending_in_a_deep_model_saves_its_network_apart(tmp_path, diabe
         deepmine.load(tmp_path / "p")
 
 
+def test_pipeline_ending_in_a_booster_saves_it_in_its_own_format(tmp_path, diabetes):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from deepmine.tabular.boosters import BoostedTreesRegressor
+
+    pipe = make_pipeline(StandardScaler(), BoostedTreesRegressor(n_estimators=50, random_state=0))
+    save_model(pipe.fit(diabetes.X, diabetes.y), tmp_path / "p")
+    assert sorted(p.name for p in (tmp_path / "p" / "parts" / "part0").iterdir()) == [
+        "config.json", "model.txt", "preprocessing.json"]
+    np.testing.assert_array_equal(deepmine.load(tmp_path / "p").predict(diabetes.X), pipe.predict(diabetes.X))
+
+
+@pytest.mark.parametrize("library", ["lightgbm", "xgboost", "catboost"])
+def test_calibrated_booster_round_trip_gives_identical_probabilities(tmp_path, penguins, library):
+    """compare(..., calibrate=True) wraps every model so: the booster is saved apart, the calibration as skops."""
+    from deepmine.explain import CalibratedClassifier
+    from deepmine.tabular.boosters import BoostedTreesClassifier
+
+    model = CalibratedClassifier(BoostedTreesClassifier(library=library, n_estimators=50), random_state=0)
+    model.fit(penguins.X, penguins.y)
+    save_model(model, tmp_path / "c")
+    config = json.loads((tmp_path / "c" / "config.json").read_text())
+    assert config["format"] == "skops" and config["parts"] == ["part0"]
+    part = json.loads((tmp_path / "c" / "parts" / "part0" / "config.json").read_text())
+    assert part["format"] == "deepmine-booster" and part["library"] == library
+    back = deepmine.load(tmp_path / "c")
+    assert back.estimator_ is back.calibrator_.estimator.estimator  # one booster, in both places, as fitted
+    np.testing.assert_array_equal(back.predict_proba(penguins.X), model.predict_proba(penguins.X))
+    np.testing.assert_array_equal(back.predict(penguins.X), model.predict(penguins.X))
+
+
 def test_existing_folder_is_not_overwritten_unless_asked(tmp_path, penguins):
     clf = DeepClassifier(hidden=(8,), max_epochs=2, random_state=0).fit(penguins.X, penguins.y)
     clf.save(tmp_path / "m")

@@ -44,10 +44,14 @@ class Sneaky:
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory, penguins, diabetes):
-    """One saved folder of each format: a deep model, a skops model, a skops Pipeline with a deep part."""
+    """One saved folder of each format: a deep model, a skops model, a skops Pipeline with a deep part, a booster
+    of each library, and a calibrated booster (skops with a booster part)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.tree import DecisionTreeClassifier
+
+    from deepmine.explain import CalibratedClassifier
+    from deepmine.tabular.boosters import LIBRARIES, BoostedTreesClassifier
 
     root = tmp_path_factory.mktemp("saved")
     numeric = penguins.X.select_dtypes("number").fillna(0)
@@ -56,6 +60,12 @@ def saved(tmp_path_factory, penguins, diabetes):
     save_model(DecisionTreeClassifier(max_depth=3, random_state=0).fit(numeric, penguins.y), root / "skops")
     pipe = make_pipeline(StandardScaler(), DeepRegressor(hidden=(4,), max_epochs=2, random_state=0))
     save_model(pipe.fit(diabetes.X, diabetes.y), root / "pipeline")
+    for library in LIBRARIES:
+        booster = BoostedTreesClassifier(library=library, n_estimators=20, n_jobs=1, random_state=0)
+        save_model(booster.fit(penguins.X, penguins.y), root / library)
+    calibrated = CalibratedClassifier(BoostedTreesClassifier(library="xgboost", n_estimators=20, n_jobs=1),
+                                      random_state=0)
+    save_model(calibrated.fit(penguins.X, penguins.y), root / "calibrated")
     csv = root / "penguins.csv"
     penguins.frame.to_csv(csv, index=False)
     return {"root": root, "deep": clf, "csv": csv, "X": penguins.X}
@@ -88,6 +98,17 @@ def test_the_payload_is_armed(tmp_path):
     ("skops", "model.joblib", 0, "model.joblib' is a pickle"),
     ("pipeline", "parts/part0/weights.safetensors", None, "weights.safetensors' is a pickle"),
     ("pipeline", "parts/part0/checkpoint.pt", None, "checkpoint.pt' is a pickle"),
+    ("lightgbm", "model.txt", None, "model.txt' is a pickle"),
+    ("lightgbm", "model.txt", 0, "model.txt' is not a readable lightgbm model"),
+    ("lightgbm", "preprocessing.json", None, "preprocessing.json' is a pickle"),
+    ("lightgbm", "model.pkl", None, "model.pkl' is a pickle"),
+    ("xgboost", "model.json", None, "model.json' is a pickle"),
+    ("xgboost", "model.json", 0, "model.json' is not a readable xgboost model"),
+    ("catboost", "model.cbm", None, "model.cbm' is a pickle"),
+    ("catboost", "model.cbm", 0, "model.cbm' is not a readable catboost model"),
+    ("catboost", "booster.joblib", 0, "booster.joblib' is a pickle"),
+    ("calibrated", "parts/part0/model.json", None, "model.json' is a pickle"),
+    ("calibrated", "parts/part0/model.ubj", None, "model.ubj' is a pickle"),
 ])
 def test_a_planted_pickle_never_runs(saved, tmp_path, kind, name, protocol, match):
     folder = _copy(saved, kind, tmp_path)
@@ -106,6 +127,10 @@ def test_a_planted_pickle_never_runs(saved, tmp_path, kind, name, protocol, matc
     ("deep", "notes.txt", "notes.txt"), ("deep", ".DS_Store", ".DS_Store"), ("deep", "sub/weights.safetensors", "sub"),
     ("skops", "config.json.bak", "config.json.bak"), ("pipeline", "parts/part1/config.json", "parts/part1"),
     ("pipeline", "parts/part0/extra.npy", "parts/part0/extra.npy"), ("pipeline", "parts/readme.md", "parts/readme.md"),
+    ("lightgbm", "notes.txt", "notes.txt"), ("lightgbm", "model.json", "model.json"),
+    ("xgboost", "model.txt", "model.txt"), ("catboost", "catboost_info/learn_error.tsv", "catboost_info"),
+    ("calibrated", "parts/part0/model.txt", "parts/part0/model.txt"),
+    ("calibrated", "parts/part0/weights.safetensors", "parts/part0/weights.safetensors"),
 ])
 def test_an_unexpected_file_is_named_and_refused(saved, tmp_path, kind, extra, named):
     folder = _copy(saved, kind, tmp_path)
@@ -232,3 +257,37 @@ def test_search_index_folder_refuses_pickles_and_unexpected_files(tmp_path):
     with pytest.raises(ModelFormatError, match="notes.txt' is not a file that SearchIndex.save"):
         SearchIndex.load(folder)
     assert not marker.exists()
+
+
+def test_a_booster_folder_names_its_class_library_and_file(saved, tmp_path, penguins):
+    """config.json may name only a deepmine booster class, a known library and that library's own file; the
+    file must hold a model of the preprocessing's width."""
+    from deepmine.tabular.boosters import BoostedTreesClassifier
+
+    folder = _copy(saved, "lightgbm", tmp_path)
+    original = (folder / "config.json").read_text()
+    cases = [
+        (lambda c: c.update({"class": "os.system"}), "refusing to load class 'os.system'"),
+        (lambda c: c.update({"class": "deepmine.tabular.classifier.DeepClassifier"}),
+         "'deepmine.tabular.classifier.DeepClassifier' is not a deepmine booster class"),
+        (lambda c: c.update(file="model.json"),
+         "names 'model.json' as the model file of a lightgbm booster, which is 'model.txt'"),
+        (lambda c: c.update(library="sklearn"), "names the booster library 'sklearn', not one of lightgbm, xgboost"),
+        (lambda c: c.pop("library"), "config.json' lacks library"),
+        (lambda c: c["fitted"].update(library_="xgboost"), "names the library 'lightgbm' but its fitted state"),
+    ]
+    for change, match in cases:
+        (folder / "config.json").write_text(original)
+        _edit_config(folder, change)
+        with pytest.raises(ModelFormatError, match=match) as caught:
+            deepmine.load(folder)
+        assert "\n" not in str(caught.value)
+    (folder / "config.json").write_text(original)
+    narrow = BoostedTreesClassifier(n_estimators=5, random_state=0).fit(penguins.X[["bill_length_mm"]], penguins.y)
+    narrow.save(tmp_path / "narrow")
+    shutil.copy(tmp_path / "narrow" / "model.txt", folder / "model.txt")
+    with pytest.raises(ModelFormatError, match="holds a model of 1 features, but preprocessing.json gives 7"):
+        deepmine.load(folder)
+    shutil.copy(saved["root"] / "lightgbm" / "model.txt", folder / "model.txt")
+    np.testing.assert_array_equal(deepmine.load(folder).predict_proba(saved["X"]),
+                                  deepmine.load(saved["root"] / "lightgbm").predict_proba(saved["X"]))
