@@ -118,8 +118,10 @@ class DeepEstimator(BaseEstimator):
         with seeded(seed, device):
             module = self._new_module()
             if valid is None:  # no copy of the whole table when nothing is held out
+                self._init_module(module, Xt, target)
                 history = trainer.fit(module, Xt, target)
             else:
+                self._init_module(module, Xt[train], target[train])
                 history = trainer.fit(module, Xt[train], target[train], Xt[valid], target[valid])
         self._finish_fit(module, device, history, trainer)
         return self
@@ -164,6 +166,10 @@ class DeepEstimator(BaseEstimator):
                                    f"the model folder does not belong to a {cls.__name__}")
         return kind.from_state(state)
 
+    def _init_module(self, module: torch.nn.Module, X: np.ndarray, y: np.ndarray) -> None:
+        """Fit what a new network learns from its training rows before training (RealMLP's robust scaling and
+        data-dependent initialisation); nothing by default. Runs seeded, before the Trainer."""
+
     def _new_module(self) -> torch.nn.Module:
         """A fresh network for the fitted preprocessing (also used to load saved weights into)."""
         return self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
@@ -183,6 +189,10 @@ class DeepEstimator(BaseEstimator):
         return {"lr": self.lr, "max_epochs": self.max_epochs, "lr_schedule": self.lr_schedule,
                 "batch_size": self.batch_size}
 
+    def _selection(self) -> tuple[str, str, int | None]:
+        """``(monitor, mode, patience)`` of early stopping: what picks the epoch whose weights are kept."""
+        return "valid_loss", "min", self.early_stopping
+
     def _row_lengths(self):
         """A function of the input rows giving their lengths, for models whose input is padded sequences; None."""
         return None
@@ -191,10 +201,13 @@ class DeepEstimator(BaseEstimator):
         """The shared Trainer, configured from this estimator's parameters."""
         metric = self._metric()
         settings = self._training_settings()
+        monitor, mode, patience = self._selection()
         return Trainer(
-            loss=self._loss_module(), optimizer=self.optimizer, lr=settings["lr"], weight_decay=self.weight_decay,
+            loss=self._loss_module(), optimizer=self.optimizer, lr=settings["lr"],
+            weight_decay=self.weight_decay, beta2=settings.get("beta2", 0.999),
             batch_size=resolve_batch_size(settings["batch_size"], n_train), max_epochs=settings["max_epochs"],
-            lr_schedule=settings["lr_schedule"], early_stopping=self.early_stopping, grad_clip=self.grad_clip,
+            lr_schedule=settings["lr_schedule"], early_stopping=patience, monitor=monitor, mode=mode,
+            grad_clip=self.grad_clip,
             metric=metric[1] if metric else None, metric_name=metric[0] if metric else "metric",
             callbacks=self.callbacks or (), device=device, verbose=self.verbose, description=type(self).__name__,
             predict_batch_size=self._predict_batch_size, group_by_length=self._row_lengths(),
@@ -209,7 +222,7 @@ class DeepEstimator(BaseEstimator):
         self.best_epoch_ = trainer.best_epoch if trainer.best_epoch is not None else len(history)
 
     def _validation_split(self, n: int, y: np.ndarray, seed: int):
-        if not self.early_stopping or not self.validation_fraction:
+        if not self._selection()[2] or not self.validation_fraction:
             return np.arange(n), None
         n_valid = int(round(self.validation_fraction * n))
         if n_valid < 1 or n - n_valid < 2:

@@ -11,7 +11,8 @@ from deepmine.anomaly import (AutoencoderDetector, DeepSVDD, IsolationForestDete
                               OneClassSVMDetector, RobustCovarianceDetector, SklearnDetector, VAEDetector)
 from deepmine.cluster import DEC, AutoencoderKMeans, TraditionalClusterer
 from deepmine.data.preprocess import TabularPreprocessor
-from deepmine.tabular import DeepClassifier, DeepRegressor, LinearNeuron, LogisticNeuron
+from deepmine.tabular import (DeepClassifier, DeepRegressor, LinearNeuron, LogisticNeuron, RealMLPClassifier,
+                              RealMLPRegressor, TabMClassifier, TabMRegressor)
 
 # Small, quick networks: the checks fit each estimator dozens of times on tiny data.
 _FAST = dict(max_epochs=30, early_stopping=None, random_state=0, batch_size=32)
@@ -24,6 +25,10 @@ ESTIMATORS = [
     LogisticNeuron(lr=5e-2, **_FAST),
     DeepRegressor(hidden=(32,), lr=1e-2, **_FAST),
     LinearNeuron(lr=5e-2, **_FAST),
+    RealMLPClassifier(hidden=(32, 32), **_FAST),
+    RealMLPRegressor(hidden=(32, 32), **_FAST),
+    TabMClassifier(k=4, d_block=32, d_embedding=4, n_bins=8, lr=1e-2, **_FAST),
+    TabMRegressor(k=4, d_block=32, d_embedding=4, n_bins=8, lr=1e-2, **_FAST),
     TabularPreprocessor(),
     # clustering
     AutoencoderKMeans(**_FAST_CLUSTERER),
@@ -43,14 +48,21 @@ ESTIMATORS = [
     RobustCovarianceDetector(random_state=0),
 ]
 
-# Every check a deepmine estimator does not pass, and why, kept in this one place: none today.
+# Every check a deepmine estimator does not pass, and why, kept in this one place.
 # Notes on what is not generated rather than failed:
 # - the 5 skipped checks per estimator are scikit-learn's array-API checks, run only with
 #   SCIPY_ARRAY_API=1; deepmine takes numpy arrays and DataFrames, not array-API namespaces;
 # - the anomaly detectors declare no estimator_type (see deepmine.anomaly.BaseDetector):
 #   scikit-learn's outlier checks want +1/-1 predictions and scores that fall with anomaly, the
 #   opposite of the PyOD convention the detectors follow, so those checks are not generated.
-EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
+    "RealMLPRegressor": {
+        "check_methods_subset_invariance": (
+            "the check predicts each row alone and compares with the whole batch at rtol 1e-7; float32 matrix "
+            "products sum a one-row batch in another order (a different BLAS kernel), and RealMLP's periodic "
+            "embeddings amplify that to about 3e-7 (checked: the same holds for a bare torch.nn.Linear at 1e-6)"),
+    },
+}
 
 
 def _expected_failed_checks(estimator):

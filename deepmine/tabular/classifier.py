@@ -60,7 +60,7 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
             else:
                 raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
             weight = torch.as_tensor(w, dtype=torch.float32)
-        return make_loss(self._loss(), weight)
+        return make_loss(self._loss(), weight, getattr(self, "label_smoothing", 0.0))
 
     def _metric(self):
         binary = len(self.classes_) == 2
@@ -73,11 +73,12 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes_``."""
-        out = torch.as_tensor(self._forward(X))
+        # in float64: a float32 softmax rounds a probability below about 1e-38 to 0, whose log is -inf
+        out = torch.as_tensor(self._forward(X)).double()
         if len(self.classes_) == 2:
-            p = torch.sigmoid(out.reshape(-1)).numpy().astype(np.float64)
+            p = torch.sigmoid(out.reshape(-1)).numpy()
             return np.column_stack([1.0 - p, p])
-        return torch.softmax(out, dim=1).numpy().astype(np.float64)
+        return torch.softmax(out, dim=1).numpy()
 
     def predict_log_proba(self, X) -> np.ndarray:
         return np.log(np.clip(self.predict_proba(X), 1e-300, None))

@@ -223,7 +223,6 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     from deepmine.training.checkpoints import active_checkpoint
     from deepmine.training.device import choose_device, resolve_seed, seeded
     from deepmine.training.losses import make_loss
-    from deepmine.training.optim import make_optimizer, make_schedule
 
     if (getattr(estimator, "_input_preprocessor", None) is not None or isinstance(estimator, UnsupervisedDeepEstimator)
             or type(estimator)._fit_preprocessor is not DeepEstimator._fit_preprocessor):
@@ -262,7 +261,7 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     encode = _target_encoder(estimator, info, kind)
 
     n_valid = 0
-    if estimator.early_stopping and estimator.validation_fraction and valid_rows:
+    if estimator._selection()[2] and estimator.validation_fraction and valid_rows:
         n_valid = min(int(valid_rows), int(round(estimator.validation_fraction * n_rows)))
         if n_valid < 1 or n_rows - n_valid < 2:
             n_valid = 0
@@ -293,14 +292,14 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
         skip_through = int(head.index[-1])  # the rows after it, in table order, are the training rows
         X_valid = torch.from_numpy(pre.transform(head)).to(dev)
         y_valid = torch.from_numpy(encode(head[target])).to(dev)
+        with seeded(seed, device):  # a model's data-dependent start (RealMLP) sees the held-out rows
+            estimator._init_module(module, X_valid.cpu().numpy(), y_valid.cpu().numpy())
     info["head"] = None
 
     trainer.module = module
     loss_fn = make_loss(trainer.loss).to(dev)
-    opt = make_optimizer(trainer.optimizer, module.parameters(), trainer.lr, trainer.weight_decay, trainer.momentum)
-    patience = max(1, (trainer.early_stopping or 9) // 3)
     total_steps = steps * trainer.max_epochs
-    schedule, per_batch = make_schedule(trainer.lr_schedule, opt, trainer.lr, total_steps, patience)
+    opt, schedule, per_batch = trainer.optimisation(module, total_steps)
     callbacks = list(trainer.callbacks)
     if trainer.early_stopping and has_valid:
         callbacks.append(EarlyStopping(trainer.monitor, trainer.early_stopping, trainer.mode))

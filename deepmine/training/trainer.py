@@ -18,7 +18,7 @@ from deepmine.training.checkpoints import active_checkpoint
 from deepmine.training.device import choose_device
 from deepmine.training import distributed as ddp_env  # torchrun: DistributedDataParallel (see that module)
 from deepmine.training.losses import make_loss
-from deepmine.training.optim import make_optimizer, make_schedule
+from deepmine.training.optim import make_optimizer, make_schedule, parameter_groups
 
 
 def _tensor(a, device, float_dtype=torch.float32) -> torch.Tensor:
@@ -59,7 +59,8 @@ class Trainer:
                  metric_name: str = "metric",
                  callbacks: Sequence[Callback] = (), device: str | torch.device = "auto", verbose: int = 0,
                  description: str = "training", predict_batch_size: int = 8192,
-                 group_by_length: Callable[[torch.Tensor], torch.Tensor] | None = None, precision: str = "float32"):
+                 group_by_length: Callable[[torch.Tensor], torch.Tensor] | None = None, precision: str = "float32",
+                 beta2: float = 0.999):
         self.loss, self.optimizer, self.lr, self.weight_decay, self.momentum = loss, optimizer, lr, weight_decay, momentum
         self.batch_size, self.max_epochs, self.lr_schedule = batch_size, max_epochs, lr_schedule
         self.early_stopping, self.monitor, self.mode, self.grad_clip = early_stopping, monitor, mode, grad_clip
@@ -72,6 +73,7 @@ class Trainer:
         self.group_by_length = group_by_length
         self.precision = precision  # mixed precision for training (deepmine.training.precision)
         self.amp = None
+        self.beta2 = beta2  # Adam's second-moment decay
 
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
@@ -98,9 +100,7 @@ class Trainer:
         n_used = n - 1 if n % bs == 1 and n > 1 else n
         steps = math.ceil(n_used / bs)
         loss_fn = make_loss(self.loss).to(dev)
-        opt = make_optimizer(self.optimizer, module.parameters(), self.lr, self.weight_decay, self.momentum)
-        patience = max(1, (self.early_stopping or 9) // 3)
-        schedule, per_batch = make_schedule(self.lr_schedule, opt, self.lr, steps * self.max_epochs, patience)
+        opt, schedule, per_batch = self.optimisation(module, steps * self.max_epochs)
         net = module
         if dist_on:  # --- distributed: the same seed for every rank's permutations; the DDP wrapper
             epoch_seed = ddp_env.shared_seed()
@@ -162,6 +162,14 @@ class Trainer:
             gc.collect()
         module.eval()
         return pd.DataFrame(history)
+
+    def optimisation(self, module: nn.Module, total_steps: int):
+        """``(optimiser, schedule, per_batch)`` for a fit of ``module`` over ``total_steps`` batches (both loops)."""
+        opt = make_optimizer(self.optimizer, parameter_groups(module, self.lr, self.weight_decay), self.lr,
+                             self.weight_decay, self.momentum, self.beta2)
+        patience = max(1, (self.early_stopping or 9) // 3)
+        schedule, per_batch = make_schedule(self.lr_schedule, opt, self.lr, total_steps, patience, module)
+        return opt, schedule, per_batch
 
     def restore(self, ckpt, module, opt, schedule, callbacks) -> tuple[int, list, float | None, dict]:
         """Resume from ``ckpt`` (a :class:`~deepmine.training.checkpoints.TrainingCheckpoint` asked to resume):
@@ -277,7 +285,7 @@ class Trainer:
         tell the callbacks. ``valid`` is ``(X_valid, y_valid)`` or None."""
         # Losses such as BCE-with-logits stay finite while the weights blow up; a loss a
         # thousand times its starting value is divergence too.
-        if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss or 0.0, 1e-3):
+        if not math.isfinite(train_loss) or train_loss > 1e3 * max(first_loss or 0.0, 1e-2):
             raise self.diverged(train_loss, epoch)
         record = {"epoch": epoch, "train_loss": train_loss}
         if valid is not None:
