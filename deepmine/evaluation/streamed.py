@@ -121,7 +121,7 @@ def compare_stream(task: Task, data, target: str | None, models=None, test_size:
                 model.set_params(roles=stream_roles)
                 model.fit_stream(train_stream, target)
             else:
-                set_matching_params(model, {"roles": kept_roles})
+                set_matching_params(model, {"roles": kept_roles, **bounded_forest(model, len(X_sample))})
                 model.fit(X_sample, y_sample)
             fit_s = time.perf_counter() - start
             scores, predict_s, pred, proba = _score(task, model, X_test, y_test)
@@ -142,3 +142,20 @@ def compare_stream(task: Task, data, target: str | None, models=None, test_size:
             "split": "hashed", "streamed": True}
     return Leaderboard(task.name, task.primary, frame[cols], fitted, histories, info, y_test, predictions,
                        data=X_test, probabilities=probabilities)
+
+
+#: Rows each tree of a forest grows on in a streamed comparison (a bootstrap of the sample).
+FOREST_TREE_ROWS = 20_000
+
+
+def bounded_forest(model, n_rows: int) -> dict:
+    """``{"max_samples": share}`` for a forest fitted on more than FOREST_TREE_ROWS sampled rows, else nothing.
+
+    A forest's trees grow until their leaves are pure, so their size grows with the rows: 200 trees on the
+    200,000-row sample of a streamed table held over a gigabyte. Each tree then grows on a bootstrap of
+    20,000 rows instead, which keeps a streamed run within its memory (and its bagging still sees the whole
+    sample across the trees).
+    """
+    if n_rows <= FOREST_TREE_ROWS or not any(k.split("__")[-1] == "max_samples" for k in model.get_params()):
+        return {}
+    return {"max_samples": FOREST_TREE_ROWS / n_rows}

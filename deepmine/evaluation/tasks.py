@@ -18,6 +18,8 @@ class Candidate:
     kind: str  # "deep" or "traditional"
     factory: Callable[[int], object]
     description: str = ""
+    # fitted when no models are named; the others (the slowest) only when named or with models="all"
+    default: bool = True
 
 
 @dataclass
@@ -46,10 +48,14 @@ class Task:
         return candidate
 
     def select(self, names) -> list[Candidate]:
+        """The candidates to fit: the defaults for None, every one for "all", else those named (a list or a
+        comma-separated string, in which "default" and "all" stand for those sets)."""
         if names is None:
-            return list(self.candidates.values())
+            names = ["default"]
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",") if n.strip()]
+        sets = {"default": [n for n, c in self.candidates.items() if c.default], "all": list(self.candidates)}
+        names = list(dict.fromkeys(m for n in names for m in sets.get(n, [n])))
         unknown = [n for n in names if n not in self.candidates]
         if unknown:
             raise DeepmineError(
@@ -106,7 +112,9 @@ def _register_builtin() -> None:
     from sklearn.linear_model import LogisticRegression, RidgeCV
 
     from deepmine.evaluation.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-    from deepmine.tabular import DeepClassifier, DeepRegressor, LinearNeuron, LogisticNeuron
+    from deepmine.tabular import (BoostedTreesClassifier, BoostedTreesRegressor, DeepClassifier, DeepRegressor,
+                                  LinearNeuron, LogisticNeuron, RealMLPClassifier, RealMLPRegressor, TabMClassifier,
+                                  TabMRegressor)
 
     clf = register_task(Task("classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
                                  target_kind="classification"))
@@ -124,6 +132,7 @@ def _register_builtin() -> None:
     clf.register(Candidate("hist_gradient_boosting", "traditional",
                            lambda s: _ordinal(HistGradientBoostingClassifier(random_state=s)),
                            "histogram gradient boosting (LightGBM-style)"))
+    _register_table_state_of_the_art(clf, RealMLPClassifier, TabMClassifier, BoostedTreesClassifier)
 
     _register_anomaly()
     _register_clustering()
@@ -149,6 +158,24 @@ def _register_builtin() -> None:
     reg.register(Candidate("hist_gradient_boosting", "traditional",
                            lambda s: _ordinal(HistGradientBoostingRegressor(random_state=s)),
                            "histogram gradient boosting (LightGBM-style)"))
+    _register_table_state_of_the_art(reg, RealMLPRegressor, TabMRegressor, BoostedTreesRegressor)
+
+
+def _register_table_state_of_the_art(task: Task, realmlp, tabm, boosted) -> None:
+    """RealMLP and LightGBM join every run; TabM, XGBoost and CatBoost (slower, or close to LightGBM) join
+    when named or with models="all". The boosters take the table as it is: their own handling of
+    categories and missing values, so no Pipeline in front."""
+    task.register(Candidate("realmlp", "deep", lambda s: realmlp(random_state=s),
+                            "RealMLP-TD (Holzmüller et al. 2024): robust scaling, periodic embeddings, NTK MLP"))
+    task.register(Candidate("tabm", "deep", lambda s: tabm(random_state=s),
+                            "TabM (Gorishniy et al. 2025): 32 weight-sharing MLPs over piecewise-linear "
+                            "embeddings", default=False))
+    task.register(Candidate("lightgbm", "traditional", lambda s: boosted("lightgbm", random_state=s),
+                            "LightGBM, early-stopped on an inner validation part"))
+    task.register(Candidate("xgboost", "traditional", lambda s: boosted("xgboost", random_state=s),
+                            "XGBoost (hist), early-stopped on an inner validation part", default=False))
+    task.register(Candidate("catboost", "traditional", lambda s: boosted("catboost", random_state=s),
+                            "CatBoost, early-stopped on an inner validation part", default=False))
 
 
 def _register_anomaly() -> None:
