@@ -11,8 +11,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names, _check_n_features
 
-from deepmine.data.preprocess import TabularPreprocessor, check_features
-from deepmine.errors import ColumnError, DataError, TargetError, check_fitted
+from deepmine.data.preprocess import TabularPreprocessor, check_features, fitted_columns
+from deepmine.errors import DataError, TargetError, check_fitted
 from deepmine.training import Trainer, predict_module, resolve_seed, seeded
 from deepmine.training.device import choose_device
 
@@ -26,6 +26,27 @@ def store_params(estimator, params: dict) -> None:
     for name, value in params.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
+
+
+def class_codes(y) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)`` of a classification target, after the checks every classifier shares: no missing
+    labels, labels rather than numbers, at least two classes."""
+    from sklearn.utils.multiclass import type_of_target
+    from sklearn.utils.validation import column_or_1d
+
+    y = column_or_1d(y, warn=True)
+    missing = int(pd.isna(pd.Series(y)).sum())
+    if missing:
+        raise TargetError(f"the target has {missing} missing values; drop those rows before fitting")
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        raise TargetError(
+            f"Unknown label type: {kind}; a classifier needs class labels - use a regressor for a numeric target"
+        )
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise TargetError(f"the target has only one class ({classes[0]}); a classifier needs at least two classes")
+    return classes, codes
 
 
 def resolve_batch_size(batch_size, n_rows: int) -> int:
@@ -245,20 +266,7 @@ class DeepEstimator(BaseEstimator):
         self._check_fitted()
         if self._input_preprocessor is not None:
             return self.preprocessor_.transform(X)
-        X = check_features(X)
-        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
-            names = list(self.feature_names_in_)
-            missing = [c for c in names if c not in X.columns]
-            if missing:
-                raise ColumnError(
-                    f"The feature names should match those that were passed during fit: the data lacks "
-                    f"{', '.join(map(repr, missing))}; add those columns (missing values are allowed)"
-                )
-            if X.columns.tolist() != names:  # selecting costs a copy, which a one-row request feels
-                X = X[names]  # extra columns (say the target, or an id) are ignored, order does not matter
-        _check_feature_names(self, X, reset=False)
-        _check_n_features(self, X, reset=False)
-        return self.preprocessor_.transform(X)
+        return self.preprocessor_.transform(fitted_columns(self, X))
 
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""

@@ -314,7 +314,9 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
 
 DATA_OPTION = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
 TARGET_OPTION = typer.Option(..., "--target", "-t", help="The column to predict.")
-MODELS_OPTION = typer.Option(None, "--models", "-m", help="Comma-separated candidates (default: all).")
+MODELS_OPTION = typer.Option(None, "--models", "-m", help="Comma-separated candidates; 'all' for every one, "
+                             "'default' for the default set (the default: every candidate but the slowest, "
+                             "TabM, XGBoost and CatBoost on tables).")
 TEST_OPTION = typer.Option(0.25, "--test-size", help="Share of rows held out for scoring.")
 CV_OPTION = typer.Option(None, "--cv", help="Also cross-validate with K folds on the training part.")
 SEED_OPTION = typer.Option(0, "--seed", help="Seed of the split and of every model.")

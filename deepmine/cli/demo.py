@@ -23,7 +23,7 @@ class Stop:
     dataset: str
     kwargs: dict
     quick_models: str
-    # the full tour's models: None means every candidate; the slowest (IDEC, the LSTM text model, the
+    # the full tour's models: None means the task's default set (compare's models=None); the slowest (IDEC, the LSTM text model, the
     # fine-tuned transformer) are left to their own commands so that the tour stays under 15 minutes
     full_models: str | None = None
     quick_rows: int | None = None  # the quick tour samples this many rows (seed 0)

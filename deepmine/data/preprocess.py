@@ -430,3 +430,25 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = []  # always float32, the dtype the networks train in
         return tags
+
+
+def fitted_columns(estimator, X):
+    """``X`` checked against the columns ``estimator`` was fitted on (``feature_names_in_`` /
+    ``n_features_in_``): a missing column is a ColumnError naming it; extra columns (the target, an id) are
+    ignored and the order does not matter. Used by every table model's predict."""
+    from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+    X = check_features(X)
+    if isinstance(X, pd.DataFrame) and hasattr(estimator, "feature_names_in_"):
+        names = list(estimator.feature_names_in_)
+        missing = [c for c in names if c not in X.columns]
+        if missing:
+            raise ColumnError(
+                f"The feature names should match those that were passed during fit: the data lacks "
+                f"{', '.join(map(repr, missing))}; add those columns (missing values are allowed)"
+            )
+        if X.columns.tolist() != names:  # selecting costs a copy, which a one-row request feels
+            X = X[names]
+    _check_feature_names(estimator, X, reset=False)
+    _check_n_features(estimator, X, reset=False)
+    return X

@@ -240,7 +240,7 @@ def _model_kind(model) -> str:
             from deepmine.timeseries.classifiers import SeriesDeepEstimator
         except ImportError:  # pragma: no cover - the series models are optional here
             SeriesDeepEstimator = ()
-        if not isinstance(model, SeriesDeepEstimator):
+        if not isinstance(model, SeriesDeepEstimator) and getattr(model, "_gradients_traced_to_columns", True):
             return "tabular"
     raise ParameterError(f"integrated gradients explain deepmine's deep tabular models (DeepClassifier, "
                          f"DeepRegressor, LogisticNeuron, LinearNeuron), RNN/CNN text classifiers and "

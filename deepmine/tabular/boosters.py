@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_feature_names, _check_n_features, column_or_1d
 
-from deepmine.base import store_params
-from deepmine.data.preprocess import TabularPreprocessor, check_features
-from deepmine.errors import (ColumnError, DataError, MissingDependencyError, ModelFormatError, ParameterError,
+from deepmine.base import class_codes, store_params
+from deepmine.data.preprocess import TabularPreprocessor, check_features, fitted_columns
+from deepmine.errors import (DataError, MissingDependencyError, ModelFormatError, ParameterError,
                              TargetError, check_fitted, check_positive_int)
 from deepmine.training.device import resolve_seed
 
@@ -235,20 +234,7 @@ class _BoostedTrees(BaseEstimator):
     # ------------------------------------------------------------------ predicting
     def _prepare(self, X) -> np.ndarray:
         check_fitted(self, "booster_")
-        X = check_features(X)
-        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
-            names = list(self.feature_names_in_)
-            missing = [c for c in names if c not in X.columns]
-            if missing:
-                raise ColumnError(
-                    f"The feature names should match those that were passed during fit: the data lacks "
-                    f"{', '.join(map(repr, missing))}; add those columns (missing values are allowed)"
-                )
-            if X.columns.tolist() != names:
-                X = X[names]  # extra columns (the target, an id) are ignored, order does not matter
-        _check_feature_names(self, X, reset=False)
-        _check_n_features(self, X, reset=False)
-        return self.preprocessor_.transform(X)
+        return self.preprocessor_.transform(fitted_columns(self, X))
 
     def _output(self, X) -> np.ndarray:
         """The booster's prediction: the positive class's probability (binary), one probability per class
@@ -491,20 +477,7 @@ class BoostedTreesClassifier(ClassifierMixin, _BoostedTrees):
         store_params(self, locals())
 
     def _encode_target(self, y) -> np.ndarray:
-        y = column_or_1d(y, warn=True)
-        missing = int(pd.isna(pd.Series(y)).sum())
-        if missing:
-            raise TargetError(f"the target has {missing} missing values; drop those rows before fitting")
-        kind = type_of_target(y)
-        if kind not in ("binary", "multiclass"):
-            raise TargetError(
-                f"Unknown label type: {kind}; a classifier needs class labels - use a regressor for a numeric target"
-            )
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise TargetError(
-                f"the target has only one class ({self.classes_[0]}); a classifier needs at least two classes"
-            )
+        self.classes_, codes = class_codes(y)
         return codes.astype(np.int64)
 
     def _objective(self) -> str:

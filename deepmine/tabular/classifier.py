@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import column_or_1d
 
-from deepmine.base import DeepEstimator, store_params
-from deepmine.errors import TargetError
+from deepmine.base import DeepEstimator, class_codes, store_params
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
 from deepmine.training.losses import make_loss
@@ -23,21 +19,7 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
     _stratify_validation = True
 
     def _encode_target(self, y) -> np.ndarray:
-        y = column_or_1d(y, warn=True)
-        if pd.isna(pd.Series(y)).any():
-            raise TargetError(
-                f"the target has {int(pd.isna(pd.Series(y)).sum())} missing values; drop those rows before fitting"
-            )
-        kind = type_of_target(y)
-        if kind not in ("binary", "multiclass"):
-            raise TargetError(
-                f"Unknown label type: {kind}; a classifier needs class labels - use a regressor for a numeric target"
-            )
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise TargetError(
-                f"the target has only one class ({self.classes_[0]}); a classifier needs at least two classes"
-            )
+        self.classes_, codes = class_codes(y)
         self._class_counts = np.bincount(codes, minlength=len(self.classes_))
         if len(self.classes_) == 2:
             return codes.astype(np.float32)

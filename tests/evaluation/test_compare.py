@@ -13,8 +13,9 @@ FAST_CLF = "deep_mlp,logistic_neuron,majority,logistic_regression"
 def test_classification_leaderboard_on_breast_cancer():
     board = compare("classification", "dataset:breast_cancer", target="diagnosis", random_state=0)
     frame = board.frame
-    assert set(frame.model) == {"deep_mlp", "logistic_neuron", "majority", "logistic_regression", "random_forest",
-                                "hist_gradient_boosting"}
+    # the default set; TabM, XGBoost and CatBoost only when named (or with models="all")
+    assert set(frame.model) == {"deep_mlp", "logistic_neuron", "realmlp", "majority", "logistic_regression",
+                                "random_forest", "hist_gradient_boosting", "lightgbm"}
     assert list(frame.columns) == ["model", "kind", "accuracy", "balanced_accuracy", "f1_macro", "roc_auc",
                                    "log_loss", "ece", "fit_s", "predict_s"]
     assert (frame.fit_s > 0).all() and (frame.predict_s > 0).all()
@@ -25,7 +26,7 @@ def test_classification_leaderboard_on_breast_cancer():
     assert deep.accuracy > majority.accuracy + 0.3 and deep.roc_auc > 0.97
     assert board.info["train_rows"] + board.info["test_rows"] == 569
     assert "deep" in board.verdict() or "traditional" in board.verdict()
-    assert set(board.histories) == {"deep_mlp", "logistic_neuron"}
+    assert set(board.histories) == {"deep_mlp", "logistic_neuron", "realmlp"}
 
 
 def test_regression_leaderboard_on_diabetes():
@@ -98,7 +99,7 @@ def test_rows_with_missing_target_are_dropped_with_a_notice(penguins):
 
 def test_unknown_model_and_task_are_named(penguins):
     with pytest.raises(DeepmineError, match="choose from"):
-        compare("classification", penguins.frame, target="species", models="xgboost")
+        compare("classification", penguins.frame, target="species", models="xgboosted")
     with pytest.raises(DeepmineError, match="unknown task"):
         compare("clustering-ish", penguins.frame, target="species")
 
@@ -112,3 +113,17 @@ def test_reads_from_sqlite(tmp_path, penguins):
     board = compare("classification", f"sqlite:///{db}", target="species", table="penguins",
                     models="logistic_regression")
     assert board.frame.accuracy.iloc[0] > 0.9
+
+
+def test_all_names_every_candidate_and_sets_combine_with_names(penguins):
+    from deepmine.evaluation.tasks import get_task
+
+    task = get_task("classification")
+    everything = [c.name for c in task.select("all")]
+    assert {"tabm", "xgboost", "catboost", "realmlp", "lightgbm"} <= set(everything)
+    assert "tabm" not in [c.name for c in task.select(None)]
+    assert [c.name for c in task.select("majority,tabm,majority")] == ["majority", "tabm"]
+    board = compare("classification", penguins.frame, target="species", models="majority,xgboost,catboost",
+                    random_state=0)
+    assert set(board.frame.model) == {"majority", "xgboost", "catboost"}
+    assert board.frame.set_index("model").accuracy.loc[["xgboost", "catboost"]].min() > 0.95

@@ -138,3 +138,28 @@ def diamonds_head():
 
     frame = load("diamonds").frame
     return pd.DataFrame(frame.sample(3000, random_state=0)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("model", [RealMLPClassifier(max_epochs=3, random_state=0),
+                                   TabMClassifier(k=4, d_block=32, max_epochs=3, random_state=0)],
+                         ids=["realmlp", "tabm"])
+def test_explained_and_predicted_from_the_command_line(model, churn_sample, tmp_path):
+    from typer.testing import CliRunner
+
+    from deepmine.cli.main import app
+    from deepmine.explain import explain
+
+    X_tr, X_te, y_tr, _ = _churn_split(churn_sample)
+    model.fit(X_tr, y_tr)
+    rows = X_te.head(3)
+    attribution = explain(model, rows, nsamples=64)  # Kernel SHAP: embeddings are not traced to columns
+    assert attribution.method == "kernel_shap" and attribution.values.shape == (3, X_te.shape[1])
+    np.testing.assert_allclose(attribution.output, model.predict_proba(rows)[:, 1], atol=1e-6)
+    model.save(tmp_path / "model")
+    X_te.to_csv(tmp_path / "rows.csv", index=False)
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "model"), str(tmp_path / "rows.csv"),
+                                      "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "p.csv")
+    assert len(written) == len(X_te)
+    assert (written["prediction"].astype(str).to_numpy() == model.predict(X_te).astype(str)).all()

@@ -155,7 +155,7 @@ def test_every_optimizer_trains(cancer, optimizer, lr):
 
 def test_the_optimizer_list_is_covered():
     assert set(OPTIMIZERS) == {"sgd", "adam", "adamw", "adagrad"}
-    assert set(SCHEDULES) == {"onecycle", "constant", "cosine", "plateau"}
+    assert set(SCHEDULES) == {"onecycle", "constant", "cosine", "plateau", "coslog4"}
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
@@ -173,6 +173,8 @@ def test_every_schedule_trains(cancer, schedule):
         assert np.allclose(lrs, lr)
     elif schedule in ("onecycle", "cosine"):
         assert lrs[-1] < 0.1 * lr  # both anneal to (nearly) zero by the last step
+    elif schedule == "coslog4":  # RealMLP's: four cycles up to lr and back, the last ending at 0
+        assert lrs.max() <= lr and lrs[-1] < 1e-6 and len(set(np.round(lrs, 8))) > 3
     else:  # plateau only ever lowers the rate
         assert lrs.max() <= lr and np.all(np.diff(lrs) <= 0)
 
