@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-venv bench-micro clean
+.PHONY: demo test bench bench-venv bench-tabkit-venv bench-micro clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ test: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -q
 
 # The deep-vs-traditional study (issue 13): every task, 5 seeds, then the speed study against skorch and fastai
-# (in .bench-venv, so that they never enter .venv), then docs/BENCHMARKS.md from benchmarks/results/*.json alone.
+# (in .bench-venv, so that they never enter .venv) and RealMLP/TabM against pytabkit's (in .bench-tabkit-venv),
+# then docs/BENCHMARKS.md from benchmarks/results/*.json alone.
 # Under 90 minutes on 2 cores. bench_trainer.py's plain-loop comparison is part of study_speed.py (which
 # imports it); the older focused benchmarks stay under `make bench-micro`.
 BENCH_VENV := .bench-venv
@@ -30,14 +31,26 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 
 $(BENCH_STAMP): $(STAMP) benchmarks/requirements-speed.txt constraints.txt
 	$(BIN)/python -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet -c constraints.txt -e . -r benchmarks/requirements-speed.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[datasets]" -r benchmarks/requirements-speed.txt
 	touch $(BENCH_STAMP)
 
 bench-venv: $(BENCH_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP)
+# pytabkit's RealMLP and TabM, for benchmarks/bench_table_models.py (an environment of their own: see the file)
+TABKIT_VENV := .bench-tabkit-venv
+TABKIT_STAMP := $(TABKIT_VENV)/.installed
+
+$(TABKIT_STAMP): $(STAMP) benchmarks/requirements-tabkit.txt constraints.txt
+	$(BIN)/python -m venv $(TABKIT_VENV)
+	$(TABKIT_VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[datasets]" -r benchmarks/requirements-tabkit.txt
+	touch $(TABKIT_STAMP)
+
+bench-tabkit-venv: $(TABKIT_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP) $(TABKIT_STAMP)
 	rm -f benchmarks/results/*.json
 	OMP_WAIT_POLICY=PASSIVE $(BENCH_VENV)/bin/python benchmarks/study_speed.py
+	OMP_WAIT_POLICY=PASSIVE $(TABKIT_VENV)/bin/python benchmarks/bench_table_models.py
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/study.py
 	$(BIN)/python benchmarks/study.py --readme
 

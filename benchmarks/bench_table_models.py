@@ -3,7 +3,8 @@
 For each dataset (churn: accuracy, diamonds: R²) and seed: one split (deepmine's stratified or random split,
 25 % held out), then deepmine's model and pytabkit's implementation of the same model fitted on the same
 training rows (both hold out 20 % of them to pick the epoch), one after the other, alternating which goes
-first, on the CPU with the same two threads. pytabkit lives only in ``.bench-venv`` (``make bench-venv``).
+first, on the CPU with the same two threads. pytabkit lives only in ``.bench-tabkit-venv``
+(``make bench-tabkit-venv``).
 
 Settings, both sides at their defaults for the model except where the two packages' defaults differ:
 - RealMLP: RealMLP-TD as each package ships it; deepmine applies its size rule (256 rows a batch and 256
@@ -13,7 +14,7 @@ Settings, both sides at their defaults for the model except where the two packag
   default gives each member its own batches; deepmine's members share them (``share_training_batches``
   is set to match, ``--tabm-own-batches`` restores pytabkit's default).
 
-    OMP_WAIT_POLICY=PASSIVE .bench-venv/bin/python benchmarks/bench_table_models.py [--seeds 3] [--only churn]
+    OMP_WAIT_POLICY=PASSIVE .bench-tabkit-venv/bin/python benchmarks/bench_table_models.py [--seeds 3] [--only churn]
 """
 
 from __future__ import annotations
@@ -99,11 +100,14 @@ def run(name: str, which: str, seed: int, args) -> list[dict]:
     return rows
 
 
+DEFAULT_RUNS = "churn:realmlp:3,churn:tabm:3,diamonds:realmlp:1"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", default="churn,diamonds")
-    parser.add_argument("--models", default="realmlp,tabm")
+    parser.add_argument("--runs", default=DEFAULT_RUNS,
+                        help="dataset:model:seeds, comma-separated (TabM on diamonds takes 10 to 20 minutes a side "
+                             "and seed on 2 cores, so it is not in the default)")
     parser.add_argument("--tabm-width", type=int, default=256)
     parser.add_argument("--tabm-own-batches", action="store_true")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "table_models.json")
@@ -111,22 +115,30 @@ def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     torch.set_num_threads(THREADS)
     rows = []
-    for name in args.only.split(","):
-        for which in args.models.split(","):
-            for seed in range(args.seeds):
-                rows.extend(run(name, which, seed, args))
+    for run_spec in args.runs.split(","):
+        name, which, seeds = run_spec.split(":")
+        for seed in range(int(seeds)):
+            rows.extend(run(name, which, seed, args))
     frame = pd.DataFrame(rows)
     summary = frame.groupby(["dataset", "model", "side"]).agg(score=("score", "mean"), score_sd=("score", "std"),
                                                               fit_s=("fit_s", "mean")).reset_index()
     print(summary.to_string(index=False))
+    pairs = []
     for (dataset, model), part in frame.groupby(["dataset", "model"]):
         wide = part.pivot(index="seed", columns="side", values=["score", "fit_s"])
-        gain = (wide["score"]["deepmine"] - wide["score"]["pytabkit"]).mean()
-        speed = (wide["fit_s"]["pytabkit"] / wide["fit_s"]["deepmine"]).mean()
+        gain = float((wide["score"]["deepmine"] - wide["score"]["pytabkit"]).mean())
+        speed = float((wide["fit_s"]["pytabkit"] / wide["fit_s"]["deepmine"]).mean())
+        pairs.append({"dataset": dataset, "model": model, "seeds": len(wide), "score_gain": gain, "speed": speed})
         print(f"{dataset} {model}: deepmine - pytabkit score {gain:+.4f} (mean over {len(wide)} seeds); deepmine fits "
               f"{speed:.2f}x as fast")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rows": rows, "settings": vars(args) | {"out": str(args.out)}}, indent=1))
+    import pytabkit
+
+    settings = {"runs": args.runs, "tabm_width": args.tabm_width, "tabm_own_batches": args.tabm_own_batches,
+                "threads": THREADS, "pytabkit": pytabkit.__version__ if hasattr(pytabkit, "__version__") else "1.7.3",
+                "torch": torch.__version__}
+    args.out.write_text(json.dumps({"rows": rows, "summary": summary.to_dict(orient="records"), "pairs": pairs,
+                                    "settings": settings}, indent=1))
 
 
 if __name__ == "__main__":

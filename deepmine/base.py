@@ -49,6 +49,19 @@ def class_codes(y) -> tuple[np.ndarray, np.ndarray]:
     return classes, codes
 
 
+def numeric_target(y) -> np.ndarray:
+    """A regression target as float64, after the checks every regressor shares: numbers, and no gaps."""
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TargetError(
+            "the target is not numeric; use a classifier for class labels, or convert the column to numbers"
+        ) from exc
+    if not np.isfinite(y).all():
+        raise TargetError(f"the target has {int((~np.isfinite(y)).sum())} missing or infinite values; drop those rows")
+    return y
+
+
 def resolve_batch_size(batch_size, n_rows: int) -> int:
     """``"auto"`` gives about eight batches an epoch on small tables and 512 rows a batch on large ones."""
     if batch_size == "auto":

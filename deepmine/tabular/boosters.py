@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import _check_feature_names, _check_n_features, column_or_1d
 
-from deepmine.base import class_codes, store_params
+from deepmine.base import class_codes, numeric_target, store_params
 from deepmine.data.preprocess import TabularPreprocessor, check_features, fitted_columns
 from deepmine.errors import (DataError, MissingDependencyError, ModelFormatError, ParameterError,
                              TargetError, check_fitted, check_positive_int)
@@ -523,18 +523,7 @@ class BoostedTreesRegressor(RegressorMixin, _BoostedTrees):
         if y.ndim == 2 and y.shape[1] > 1:
             raise TargetError(f"{type(self).__name__} predicts one target but y has {y.shape[1]} columns; fit one "
                               f"model per target (sklearn.multioutput.MultiOutputRegressor does that)")
-        y = column_or_1d(y, warn=True)
-        try:
-            y = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TargetError(
-                "the target is not numeric; use a classifier for class labels, or convert the column to numbers"
-            ) from exc
-        if not np.isfinite(y).all():
-            raise TargetError(
-                f"the target has {int((~np.isfinite(y)).sum())} missing or infinite values; drop those rows"
-            )
-        return y
+        return numeric_target(column_or_1d(y, warn=True))
 
     def _objective(self) -> str:
         return "regression"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import RegressorMixin
 
-from deepmine.base import DeepEstimator, store_params
+from deepmine.base import DeepEstimator, numeric_target, store_params
 from deepmine.data.preprocess import mean_std
 from deepmine.errors import TargetError
 from deepmine.nn import TabularNet
@@ -16,18 +16,9 @@ class _RegressorBase(RegressorMixin, DeepEstimator):
     """Target scaling and multi-output handling shared by the neural regressors."""
 
     def _encode_target(self, y) -> np.ndarray:
-        try:
-            y = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TargetError(
-                "the target is not numeric; use a classifier for class labels, or convert the column to numbers"
-            ) from exc
+        y = numeric_target(y)
         if y.ndim > 2:
             raise TargetError(f"the target must have 1 or 2 dimensions, got {y.ndim}")
-        if not np.isfinite(y).all():
-            raise TargetError(
-                f"the target has {int((~np.isfinite(y)).sum())} missing or infinite values; drop those rows"
-            )
         self._y_ndim = y.ndim
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]

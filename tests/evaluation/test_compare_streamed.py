@@ -112,3 +112,16 @@ def test_cli_stream_and_memory_budget(tmp_path, churn_sample, monkeypatch):
                                    "-o", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "'lots' is not a size" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_streamed_forest_grows_each_tree_on_a_bounded_bootstrap():
+    # fully grown trees on the 200,000-row sample held over a gigabyte; each tree now sees 20,000 rows
+    from deepmine.evaluation.streamed import FOREST_TREE_ROWS, bounded_forest
+    from deepmine.evaluation.tasks import get_task
+
+    task = get_task("classification")
+    forest = task.candidates["random_forest"].factory(0)
+    assert bounded_forest(forest, 200_000) == {"max_samples": FOREST_TREE_ROWS / 200_000}
+    assert bounded_forest(forest, FOREST_TREE_ROWS) == {}
+    assert bounded_forest(task.candidates["lightgbm"].factory(0), 200_000) == {}
+    assert bounded_forest(task.candidates["hist_gradient_boosting"].factory(0), 200_000) == {}
