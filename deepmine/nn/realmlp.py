@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from deepmine.nn.dropout import fast_dropout
 from deepmine.training.optim import flat_cos
 
 
@@ -145,7 +146,7 @@ class RealMLPNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.features(x)
         for layer, act in zip(self.layers, self.activations):
-            h = F.dropout(act(layer(h)), self.p, self.training) if self.p > 0 else act(layer(h))
+            h = fast_dropout(act(layer(h)), self.p, self.training)
         out = self.output(h)
         if self.clamp_output and not self.training:
             out = torch.minimum(torch.maximum(out, self.low), self.high)

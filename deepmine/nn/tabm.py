@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from deepmine.nn.dropout import replace_dropout
+
 
 def quantile_bins(x: np.ndarray, n_bins: int = 48, max_rows: int = 1_000_000) -> list[list[float]]:
     """Bin edges per column from the quantiles of ``x`` (``rtdl_num_embeddings.compute_bins``); a column with
@@ -78,6 +80,7 @@ class TabMNet(nn.Module):
         self.tabm = TabM.make(n_num_features=n_numeric, cat_cardinalities=self.cardinalities or None, d_out=n_out,
                               num_embeddings=self._embeddings(bins) if n_numeric else None, k=k, n_blocks=n_blocks,
                               d_block=d_block, dropout=dropout)
+        replace_dropout(self.tabm)  # torch's CPU dropout was a third of a training step
 
     def _embeddings(self, bins) -> nn.Module:
         from rtdl_num_embeddings import PiecewiseLinearEmbeddings

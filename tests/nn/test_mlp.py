@@ -153,3 +153,18 @@ def test_tabular_net_on_preprocessed_penguins_with_an_unseen_island():
     out = net(Xt)
     assert out.shape == (4, 3)
     assert torch.isfinite(out).all()
+
+
+def test_fast_dropout_drops_its_share_keeps_the_mean_and_is_seeded():
+    from deepmine.nn.dropout import FastDropout, fast_dropout, replace_dropout
+
+    x = torch.ones(400, 500)
+    torch.manual_seed(0)
+    y = fast_dropout(x, 0.2)
+    assert abs(float((y == 0).float().mean()) - 0.2) < 0.005
+    assert abs(float(y.mean()) - 1.0) < 0.01  # kept values are scaled up by 1 / (1 - p)
+    torch.manual_seed(0)
+    assert torch.equal(fast_dropout(x, 0.2), y)
+    assert fast_dropout(x, 0.2, training=False) is x and fast_dropout(x, 0.0) is x
+    net = replace_dropout(torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.3)))
+    assert isinstance(net[1], FastDropout) and net[1].p == 0.3
