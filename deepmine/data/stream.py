@@ -58,6 +58,22 @@ def open_stream(source, table=None, query=None, batch_rows: int = _DEFAULT_BATCH
     return stream
 
 
+def _rebatched(frames: Iterator[pd.DataFrame], size: int) -> Iterator[pd.DataFrame]:
+    """``frames`` (consecutive rows) cut into frames of ``size`` rows, the last one shorter: each run of row
+    groups ends in a short batch of its own, and the stream promises full batches."""
+    carry = None
+    for frame in frames:
+        if carry is not None:
+            frame = pd.concat([carry, frame])
+            carry = None
+        while len(frame) >= size:
+            yield frame.iloc[:size]
+            frame = frame.iloc[size:]
+        carry = frame if len(frame) else None
+    if carry is not None:
+        yield carry
+
+
 class TableStream:
     """A table read in batches, never whole (see the module's documentation for the sources).
 
@@ -103,11 +119,39 @@ class TableStream:
                               f"pass names from those as columns=")
         return list(self._wanted)
 
-    def batches(self) -> Iterator[pd.DataFrame]:
+    def batches(self, part_rows: int | None = None) -> Iterator[pd.DataFrame]:
         """The rows, ``batch_rows`` at a time (the last batch shorter), as DataFrames; a fresh pass each call.
 
         Each batch's index holds its rows' positions in the whole table (0, 1, ... from the first row), also in
-        a shard or a filtered stream (:meth:`where`), whose batches may be shorter."""
+        a shard or a filtered stream (:meth:`where`), whose batches may be shorter.
+
+        Memory stays bounded: a Parquet reader decodes row groups ahead of the consumer, and over one large file
+        it held gigabytes when the consumer (conversion to pandas, training) was slower than the disk (4.6 GB
+        for a 10-million-row table in benchmarks/bench_scale.py; 3.1 GB in a streamed comparison's first pass),
+        so the stream's row groups (all of them, or a shard's) are read as consecutive runs of about
+        ``part_rows`` rows (``4 x batch_rows`` by default), each with a reader of its own, which caps the
+        read-ahead at one run. Other sources are read as they are.
+        """
+        if self._kind != "parquet" or self._shard != (0, 1):
+            yield from self._read_batches()
+            return
+        part_rows = part_rows or 4 * self.batch_rows
+        parts: list[list] = [[]]
+        held = 0
+        for group in self._row_group_list():
+            if held >= part_rows:
+                parts.append([])
+                held = 0
+            parts[-1].append(group)
+            held += group[2]
+        if len(parts) == 1:
+            yield from self._read_batches()
+            return
+        frames = (frame for part in parts for frame in self._copy(row_groups=part)._read_batches())
+        yield from (frames if self._keep is not None else _rebatched(frames, self.batch_rows))
+
+    def _read_batches(self) -> Iterator[pd.DataFrame]:
+        """:meth:`batches` as the source's reader gives them (one reader over all of this stream's rows)."""
         wanted = self.columns
         dtypes = self._dtypes()
         read_any = False
@@ -138,33 +182,6 @@ class TableStream:
         other._keep = keep if before is None else (lambda frame: np.asarray(before(frame), dtype=bool)
                                                     & np.asarray(keep(frame), dtype=bool))
         return other
-
-    def bounded_batches(self, part_rows: int | None = None) -> Iterator[pd.DataFrame]:
-        """:meth:`batches`, with Parquet read a few row groups at a time so that memory stays bounded.
-
-        A Parquet reader decodes row groups ahead of the consumer; over one large file it can hold
-        gigabytes when the consumer (conversion to pandas, training) is slower than the disk (4.6 GB for
-        a 10-million-row table in benchmarks/bench_scale.py). Reading the stream's row groups (all of them,
-        or a shard's) as consecutive runs of about ``part_rows`` rows (``4 x batch_rows`` by default), each
-        with a reader of its own, caps the read-ahead at one run. Other sources are read as they are.
-        """
-        if self._kind != "parquet" or self._shard != (0, 1):
-            yield from self.batches()
-            return
-        part_rows = part_rows or 4 * self.batch_rows
-        parts: list[list] = [[]]
-        held = 0
-        for group in self._row_group_list():
-            if held >= part_rows:
-                parts.append([])
-                held = 0
-            parts[-1].append(group)
-            held += group[2]
-        if len(parts) == 1:
-            yield from self.batches()
-            return
-        for part in parts:
-            yield from self._copy(row_groups=part).batches()
 
     def count_rows(self) -> int | None:
         """The number of rows, where it is cheap to know: a DataFrame's length, the Parquet footers' row

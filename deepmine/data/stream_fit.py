@@ -168,7 +168,7 @@ def fit_preprocessor_streaming(stream, target: str | None, roles: Mapping[str, s
                     raise TargetError("the target holds infinite values; drop those rows")
                 state["target"].update(values[:, None])
 
-    for frame in stream.bounded_batches():
+    for frame in stream.batches():
         n_rows += len(frame)
         if head_rows < keep_head:
             part = frame.iloc[: keep_head - head_rows]

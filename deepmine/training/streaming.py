@@ -70,7 +70,7 @@ def _encoded_chunks(stream, preprocessor, encode_target, target, skip_through: i
     """``(X float32 array, y array)`` per source batch, leaving out the rows at table positions up to
     ``skip_through`` (the batches' index; the validation rows)."""
     transform = preprocessor.transform
-    for frame in stream.bounded_batches():
+    for frame in stream.batches():
         if skip_through is not None and frame.index[0] <= skip_through:
             frame = frame[frame.index > skip_through]
             if len(frame) == 0:
