@@ -13,7 +13,7 @@ from sklearn.base import is_classifier
 
 from deepmine.errors import ParameterError, check_positive_int
 from deepmine.explain.columns import check_feature, rows_for
-from deepmine.explain.targets import class_index
+from deepmine.explain.targets import class_index, class_label
 
 
 def _grid(values: pd.Series, grid_size: int) -> np.ndarray:
@@ -43,7 +43,7 @@ def _predictor(model, target, X):
         k = 1
     else:
         k = int(np.bincount(np.asarray(model.predict_proba(X)).argmax(axis=1), minlength=len(classes)).argmax())
-    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {classes[k]!r}"
+    return lambda frame: np.asarray(model.predict_proba(frame))[:, k], f"probability of class {class_label(classes[k])}"
 
 
 def partial_dependence(model, X, feature: str, grid_size: int = 20, target=None, max_rows: int = 500,

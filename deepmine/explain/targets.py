@@ -24,6 +24,11 @@ def class_index(classes, value) -> int:
     return int(hits[0])
 
 
+def class_label(value) -> str:
+    """A class as the user wrote it, for messages: ``'yes'``, not numpy 2's ``np.str_('yes')``."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def explained_classes(classes, target, n: int, predicted: Callable[[], np.ndarray]) -> tuple[np.ndarray, str]:
     """The class explained in each of ``n`` rows, as indices into ``classes``, and a description of f.
 
@@ -33,15 +38,15 @@ def explained_classes(classes, target, n: int, predicted: Callable[[], np.ndarra
     classes = np.asarray(classes)
     if target is None:
         if len(classes) == 2:
-            return np.ones(n, dtype=np.int64), f"probability of class {classes[1]!r}"
+            return np.ones(n, dtype=np.int64), f"probability of class {class_label(classes[1])}"
         return np.asarray(predicted(), dtype=np.int64), "probability of each row's predicted class"
     values = [target] if np.ndim(target) == 0 else list(target)
     if len(values) not in (1, n):
         raise ParameterError(f"target must be one class or one class per row ({n}); got {len(values)} values")
     idx = np.array([class_index(classes, v) for v in values], dtype=np.int64)
     if len(idx) == 1:
-        return np.repeat(idx, n), f"probability of class {classes[idx[0]]!r}"
+        return np.repeat(idx, n), f"probability of class {class_label(classes[idx[0]])}"
     return idx, "probability of each row's given class"
 
 
-__all__ = ["class_index", "explained_classes"]
+__all__ = ["class_index", "class_label", "explained_classes"]
