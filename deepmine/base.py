@@ -62,6 +62,33 @@ def numeric_target(y) -> np.ndarray:
     return y
 
 
+def restore_input_columns(estimator, state: dict) -> None:
+    """Put back ``n_features_in_`` and, when saved, ``feature_names_in_`` from a saved model's fitted state."""
+    estimator.n_features_in_ = state["n_features_in_"]
+    if "feature_names_in_" in state:
+        estimator.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+
+
+def table_tags(estimator, tags):
+    """scikit-learn tags of a deepmine table model: gaps are allowed, and without a seed it is not deterministic."""
+    tags.input_tags.allow_nan = True
+    tags.non_deterministic = estimator.random_state is None
+    return tags
+
+
+class ClassesState:
+    """Saves and restores ``classes_`` with a classifier's other learned attributes (networks and boosters)."""
+
+    def _fitted_state(self) -> dict:
+        state = super()._fitted_state()
+        state["classes_"] = self.classes_.tolist()
+        return state
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        super()._restore_fitted_state(state)
+        self.classes_ = np.asarray(state["classes_"])
+
+
 def resolve_batch_size(batch_size, n_rows: int) -> int:
     """``"auto"`` gives about eight batches an epoch on small tables and 512 rows a batch on large ones."""
     if batch_size == "auto":
@@ -326,17 +353,12 @@ class DeepEstimator(BaseEstimator):
         return state
 
     def _restore_fitted_state(self, state: dict) -> None:
-        self.n_features_in_ = state["n_features_in_"]
         self.n_iter_ = state["n_iter_"]
         self.best_epoch_ = state["best_epoch_"]
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        restore_input_columns(self, state)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.non_deterministic = self.random_state is None
-        return tags
+        return table_tags(self, super().__sklearn_tags__())
 
     # Pickle support: move the module to the CPU so a model pickled on a GPU loads on a laptop.
     def __getstate__(self):

@@ -12,7 +12,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import _check_feature_names, _check_n_features, column_or_1d
 
-from deepmine.base import class_codes, numeric_target, store_params
+from deepmine.base import (ClassesState, class_codes, numeric_target, restore_input_columns, store_params,
+                           table_tags)
 from deepmine.data.preprocess import TabularPreprocessor, check_features, fitted_columns
 from deepmine.errors import (DataError, MissingDependencyError, ModelFormatError, ParameterError,
                              TargetError, check_fitted, check_positive_int)
@@ -315,17 +316,13 @@ class _BoostedTrees(BaseEstimator):
         if state["library_"] not in LIBRARIES:
             raise ModelFormatError(f"the saved booster's library {state['library_']!r} is not one of "
                                    f"{', '.join(LIBRARIES)}; the model folder is damaged")
-        for key in ("library_", "n_features_in_", "n_iter_", "n_estimators_", "best_iteration_"):
+        for key in ("library_", "n_iter_", "n_estimators_", "best_iteration_"):
             setattr(self, key, state[key])
         self.feature_importances_ = np.asarray(state["feature_importances_"], dtype=np.float64)
-        if "feature_names_in_" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        restore_input_columns(self, state)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.non_deterministic = self.random_state is None
-        return tags
+        return table_tags(self, super().__sklearn_tags__())
 
 
 # ---------------------------------------------------------------------------------------------- the libraries
@@ -467,7 +464,7 @@ _PARAMS_DOC = """
 """
 
 
-class BoostedTreesClassifier(ClassifierMixin, _BoostedTrees):
+class BoostedTreesClassifier(ClassesState, ClassifierMixin, _BoostedTrees):
     __doc__ = """Gradient-boosted trees from LightGBM, XGBoost or CatBoost, for tables of any column types.
 """ + _PARAMS_DOC + """    classes_ : the class labels, in the order of ``predict_proba``'s columns.
     """
@@ -498,14 +495,6 @@ class BoostedTreesClassifier(ClassifierMixin, _BoostedTrees):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _fitted_state(self) -> dict:
-        state = super()._fitted_state()
-        state["classes_"] = self.classes_.tolist()
-        return state
-
-    def _restore_fitted_state(self, state: dict) -> None:
-        super()._restore_fitted_state(state)
-        self.classes_ = np.asarray(state["classes_"])
 
 
 class BoostedTreesRegressor(RegressorMixin, _BoostedTrees):

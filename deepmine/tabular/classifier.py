@@ -7,13 +7,13 @@ import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 
-from deepmine.base import DeepEstimator, class_codes, store_params
+from deepmine.base import ClassesState, DeepEstimator, class_codes, store_params
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
 from deepmine.training.losses import make_loss
 
 
-class _ClassifierBase(ClassifierMixin, DeepEstimator):
+class _ClassifierBase(ClassesState, ClassifierMixin, DeepEstimator):
     """Target encoding, class weights and probability outputs shared by the neural classifiers."""
 
     _stratify_validation = True
@@ -76,15 +76,6 @@ class _ClassifierBase(ClassifierMixin, DeepEstimator):
         if len(self.classes_) == 2:
             return self.classes_[(out.reshape(-1) > 0).astype(int)]
         return self.classes_[out.argmax(axis=1)]
-
-    def _fitted_state(self) -> dict:
-        state = super()._fitted_state()
-        state["classes_"] = self.classes_.tolist()
-        return state
-
-    def _restore_fitted_state(self, state: dict) -> None:
-        super()._restore_fitted_state(state)
-        self.classes_ = np.asarray(state["classes_"])
 
 
 class DeepClassifier(_ClassifierBase):
