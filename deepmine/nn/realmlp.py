@@ -73,10 +73,11 @@ class NTKLinear(nn.Module):
         std = out.std(dim=0, correction=0)
         self.weight /= torch.where(std > 1e-6, std, torch.ones_like(std))  # a constant output (one row) keeps N(0, 1)
         out = (x @ self.weight) * self.factor
-        rows = torch.randint(0, len(x), (out.shape[1], 5), generator=generator)
-        mix = -torch.log(torch.rand(out.shape[1], 5, generator=generator).clamp_min(1e-12))  # Exponential(1)
+        # drawn on the CPU (the same numbers on every device), then moved to the data's device
+        rows = torch.randint(0, len(x), (out.shape[1], 5), generator=generator).to(x.device)
+        mix = -torch.log(torch.rand(out.shape[1], 5, generator=generator).clamp_min(1e-12)).to(x.device)  # Exp(1)
         mix /= mix.sum(dim=1, keepdim=True)
-        picked = out[rows, torch.arange(out.shape[1]).unsqueeze(1)]
+        picked = out[rows, torch.arange(out.shape[1], device=x.device).unsqueeze(1)]
         self.bias.copy_(-(picked * mix).sum(dim=1))
 
 
@@ -162,8 +163,8 @@ class RealMLPNet(nn.Module):
         on up to ``max_rows`` of its rows; the target's range for clamping (regression)."""
         if self.n_numeric:
             num = x[:, : self.n_numeric].double()
-            q1, median, q3 = torch.quantile(num, torch.tensor([0.25, 0.5, 0.75], dtype=num.dtype), dim=0) \
-                if len(num) <= 2 ** 24 else _sampled_quantiles(num)
+            q1, median, q3 = _quantiles(num) if len(num) <= 2 ** 24 else _quantiles(
+                num[torch.randperm(len(num))[:1_000_000].to(num.device)])  # torch.quantile refuses more rows
             low, high = num.min(dim=0).values, num.max(dim=0).values
             iqr, spread = q3 - q1, (high - low) / 2.0
             scale = torch.where(iqr > 0, 1.0 / iqr.clamp_min(1e-300), torch.where(spread > 0, 1.0 / spread.clamp_min(1e-300),
@@ -174,7 +175,7 @@ class RealMLPNet(nn.Module):
             y2 = y.reshape(len(y), -1).float()
             self.low.copy_(y2.min(dim=0).values)
             self.high.copy_(y2.max(dim=0).values)
-        rows = x if len(x) <= max_rows else x[torch.randperm(len(x))[:max_rows]]
+        rows = x if len(x) <= max_rows else x[torch.randperm(len(x))[:max_rows].to(x.device)]
         h = self.features(rows)
         for layer, act in zip(self.layers, self.activations):
             layer.init_from_data(h)
@@ -196,7 +197,6 @@ class RealMLPNet(nn.Module):
         return [g for g in groups if g["params"]]
 
 
-def _sampled_quantiles(num: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """torch.quantile refuses more than 2^24 rows: quantiles of a seeded sample of a million rows."""
-    sample = num[torch.randperm(len(num))[:1_000_000]]
-    return torch.quantile(sample, torch.tensor([0.25, 0.5, 0.75], dtype=num.dtype), dim=0)
+def _quantiles(num: torch.Tensor) -> torch.Tensor:
+    """The quartiles and the median of each column, as rows ``(q1, median, q3)``."""
+    return torch.quantile(num, torch.tensor([0.25, 0.5, 0.75], dtype=num.dtype, device=num.device), dim=0)

@@ -81,7 +81,9 @@ class _RealMLPMixin:
                           dropout=self.dropout, clamp_output=not self._classifies)
 
     def _init_module(self, module, X, y) -> None:
-        module.init_from_data(torch.as_tensor(X), None if self._classifies else torch.as_tensor(y))
+        device = next(module.parameters()).device  # a streamed fit has moved the network already
+        module.init_from_data(torch.as_tensor(X, device=device),
+                              None if self._classifies else torch.as_tensor(y, device=device))
 
 
 class RealMLPClassifier(_RealMLPMixin, _ClassifierBase):
