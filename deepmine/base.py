@@ -261,6 +261,7 @@ class DeepEstimator(BaseEstimator):
     def _make_trainer(self, n_train: int, device) -> Trainer:
         """The shared Trainer, configured from this estimator's parameters."""
         metric = self._metric()
+        self._n_train = n_train  # the rows a size rule (RealMLP, TabM) reads in _training_settings
         settings = self._training_settings()
         monitor, mode, patience = self._selection()
         return Trainer(

@@ -97,9 +97,7 @@ class TabMNet(nn.Module):
     def members(self, x: torch.Tensor) -> torch.Tensor:
         """Each member's output, shape ``(batch, k, out)``."""
         x_num = x[:, : self.n_numeric] if self.n_numeric else None
-        x_cat = x[:, self.n_numeric:].long() if self.cardinalities else None
-        if x_cat is not None:
-            x_cat = torch.minimum(x_cat.clamp_min(0), torch.tensor(self.cardinalities, device=x.device) - 1)
+        x_cat = x[:, self.n_numeric:].long() if self.cardinalities else None  # codes < cardinality by construction
         return self.tabm(x_num, x_cat)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -58,10 +58,6 @@ class _RealMLPMixin:
     # yet: deepmine.explain.explain uses Kernel SHAP for it
     _gradients_traced_to_columns = False
 
-    def _make_trainer(self, n_train: int, device):
-        self._n_train = n_train  # the size rule reads it in _training_settings
-        return super()._make_trainer(n_train, device)
-
     def _training_settings(self) -> dict:
         n = getattr(self, "_n_train", 10_000)
         lr = self.lr if self.lr != "auto" else (0.04 if self._classifies else 0.2)

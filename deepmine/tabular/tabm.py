@@ -63,10 +63,6 @@ class _TabMMixin:
         self.__dict__.pop("bins_", None)
         return super().fit_stream(*args, **kwargs)
 
-    def _make_trainer(self, n_train: int, device):
-        self._n_train = n_train  # the size rule reads it in _training_settings
-        return super()._make_trainer(n_train, device)
-
     def _training_settings(self) -> dict:
         n = getattr(self, "_n_train", 10_000)
         return {"lr": self.lr, "lr_schedule": self.lr_schedule,
