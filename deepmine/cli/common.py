@@ -154,19 +154,13 @@ def run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
 
 def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -> None:
     """Write the run folder beside its destination, then rename it into place: never half-written."""
-    import pandas as pd
-
     from deepmine.persist import save_model
     from deepmine.persist.atomic import atomic_folder
     from deepmine.report.artifacts import write_artifacts
+    from deepmine.report.build import write_core_files
 
     with atomic_folder(out_dir, replace=True) as tmp:
-        board.to_csv(tmp / "leaderboard.csv")
-        metrics = board.to_dict() | {"command": command}
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
-        if board.histories:
-            hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
-            hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(tmp / "history.csv", index=False)
+        write_core_files(board, tmp, command)
         write_artifacts(board, tmp)
         if extra is not None:
             extra(board, tmp)
@@ -281,10 +275,10 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
               force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
               memory_budget: Optional[str] = None, precision: str = "float32", checkpoint_dir: Optional[Path] = None,
-              resume: bool = False):
+              resume: bool = False, budget: Optional[str] = None, ensemble: Optional[bool] = None):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
-                  query=query, calibrate=calibrate or False)
+                  query=query, calibrate=calibrate or False, budget=budget, ensemble=ensemble)
     kwargs["stream"] = "auto" if stream is None else stream
     if precision != "float32":
         from deepmine.training.precision import PRECISIONS
@@ -326,6 +320,11 @@ TIME_OPTION = typer.Option(None, "--time-column", help="Hold out the latest rows
 GROUP_OPTION = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
 TABLE_OPTION = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
 QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a database URL.")
+TUNE_OPTION = typer.Option(None, "--budget", help="Tune every model on a validation part of the training rows "
+                           "first: trials per model (50) or a time for the whole run (90s, 10m, 1h); Optuna's "
+                           "seeded TPE picks the trials, trials.csv keeps them all. Adds the ensembles too.")
+ENSEMBLE_OPTION = typer.Option(None, "--ensemble/--no-ensemble", help="Add greedy weighted ensembles of all, the "
+                               "deep and the traditional models (default: with --budget).")
 CALIBRATE_OPTION = typer.Option(None, "--calibrate", help="Calibrate every classifier's probabilities on a fifth "
                                 "of its training rows: auto (temperature for networks, isotonic/Platt otherwise), "
                                 "temperature, isotonic or sigmoid.")

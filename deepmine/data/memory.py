@@ -11,7 +11,8 @@ import pandas as pd
 
 from deepmine.errors import DataError, ParameterError
 
-__all__ = ["check_fits", "estimate_memory", "memory_budget", "parse_size", "peak_memory_mb"]
+__all__ = ["check_fits", "estimate_memory", "memory_budget", "oversize", "parse_size", "peak_memory_mb",
+           "require_in_memory"]
 
 _BUDGET_VARIABLE = "DEEPMINE_MEMORY_BUDGET"
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
@@ -96,6 +97,31 @@ def check_fits(source, table=None, query=None, budget=None) -> int:
         raise DataError(f"the table would take about {_human(estimate)} in memory, more than the budget of "
                         f"{_human(limit)}; train with --stream (stream=True) or raise {_BUDGET_VARIABLE}")
     return estimate
+
+
+def oversize(source, table=None, query=None) -> str | None:
+    """None when ``source`` fits the memory budget (or is already in memory, or cannot be estimated), else
+    the sentence that says by how much it does not."""
+    if isinstance(source, (pd.DataFrame, pd.Series, tuple)) or (isinstance(source, str)
+                                                             and source.startswith("dataset:")):
+        return None
+    try:
+        size = estimate_memory(source, table=table, query=query)
+    except Exception:  # noqa: BLE001 - an estimate never decides an error: reading the table words it
+        return None
+    budget = memory_budget()
+    if size <= budget:
+        return None
+    return (f"the table would take about {_human(size)} in memory, more than the budget of {_human(budget)} "
+            f"({_BUDGET_VARIABLE})")
+
+
+def require_in_memory(what: str, source, table=None, query=None) -> None:
+    """A DataError when ``source`` would not fit the memory budget and ``what`` (a task) needs it whole."""
+    too_big = oversize(source, table, query)
+    if too_big:
+        raise DataError(f"{too_big}; {what} needs its rows in memory, so take a sample of the table or raise "
+                        f"{_BUDGET_VARIABLE}")
 
 
 def estimate_memory(source, table=None, query=None) -> int:

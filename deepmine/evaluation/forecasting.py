@@ -1,4 +1,4 @@
-"""compare for forecasting: a rolling-origin backtest of every forecaster on one series.
+"""Forecasting: a rolling-origin backtest of every forecaster on one series.
 
 Each origin cuts the series: the forecaster is fitted on everything before it and forecasts the
 next ``horizon`` steps, which are scored against the truth (MASE scaled by the history before that
@@ -9,17 +9,16 @@ origin). The origins are ``step`` apart (``horizon`` by default) and the last on
 from __future__ import annotations
 
 import time
-import warnings
-from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from deepmine.errors import DataError, DataWarning, check_positive_int
+from deepmine.data.read import read_table
+from deepmine.errors import DataError, ParameterError, TargetError, check_positive_int
+from deepmine.evaluation.candidates import Candidate
+from deepmine.evaluation.fitting import set_matching_params
 from deepmine.evaluation.forecast_metrics import FORECAST_METRICS, forecast_scores
-from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
-from deepmine.evaluation.tasks import Candidate, Task
+from deepmine.evaluation.task import Fitting, Prepared, Task
 from deepmine.timeseries.forecast_data import as_regular_series, infer_season
-from deepmine.training.checkpoints import checkpoint_scope
 
 
 def _origins(n: int, horizon: int, n_origins: int, step: int) -> list[int]:
@@ -63,48 +62,65 @@ def backtest(forecaster, y, horizon: int, n_origins: int = 3, step: int | None =
     return {k: float(v) for k, v in scores.items()}, pd.concat(frames, ignore_index=True)
 
 
-def compare_forecasters(task: Task, y, horizon: int, season=None, models=None, random_state: int = 0,
-                        options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
-                        n_origins: int = 3, step: int | None = None) -> Leaderboard:
-    """Backtest every forecaster of ``task`` on ``y`` and rank them by MASE.
+class ForecastingTask(Task):
+    """Backtest every forecaster of the task on one series and rank them by MASE.
 
-    ``season`` (the series' usual one when None) is set on every model that has a ``season``
-    parameter and scales MASE. The leaderboard's ``predictions[name]`` is each model's forecast
-    frame (forecast, lower, upper) for the ``horizon`` steps after the series, from a refit on all
-    of it; ``models`` holds those refitted forecasters and ``info["backtest"]`` every origin's forecasts.
+    ``season`` (the series' usual one when "auto") is set on every model that has a ``season`` parameter
+    and scales MASE. The leaderboard's ``predictions[name]`` is each model's forecast frame (forecast,
+    lower, upper) for the ``horizon`` steps after the series, from a refit on all of it; ``models`` holds
+    those refitted forecasters and ``info["backtest"]`` every origin's forecasts.
     """
-    from deepmine.evaluation.compare import set_matching_params
 
-    series = as_regular_series(y)
-    horizon = check_positive_int("horizon", horizon)
-    season = infer_season(series) if season is None or season == "auto" else check_positive_int("season", season)
-    values = {"season": season, **dict(options or {})}
-    rows, fitted, predictions, backtests = [], {}, {}, {}
-    for cand in task.select(models):
-        if progress:
-            progress(f"backtesting {cand.name} ({cand.kind}) on {len(series)} points, {n_origins} origins")
-        model = set_matching_params(cand.factory(random_state), values)
-        # one checkpoint per fit, numbered in order: each origin's, then the final one on the whole series
-        with warnings.catch_warnings(), checkpoint_scope(cand.name):
-            warnings.simplefilter("ignore", DataWarning)
-            scores, frame = backtest(model, series, horizon, n_origins, step, season)
-            model = set_matching_params(cand.factory(random_state), values)
-            model.fit(series, horizon=horizon)
-            start = time.perf_counter()
-            predictions[cand.name] = model.predict(horizon)
-            predict_s = time.perf_counter() - start
-        rows.append({"model": cand.name, "kind": cand.kind, **{m: scores[m] for m in FORECAST_METRICS},
-                     "fit_s": scores["fit_s"], "predict_s": predict_s})
-        fitted[cand.name], backtests[cand.name] = model, frame
-    frame = sort_frame(pd.DataFrame(rows), "mase")
-    histories = {n: m.history_ for n, m in fitted.items() if getattr(m, "history_", None) is not None}
-    info = {"rows": int(len(series)), "horizon": horizon, "season": season, "n_origins": n_origins,
-            "step": step or horizon, "freq": getattr(series.index, "freqstr", None),
-            "interval": values.get("interval", 0.9), "random_state": random_state, "options": dict(options or {}),
-            "split": f"rolling origin: {n_origins} origins, the last {horizon + (n_origins - 1) * (step or horizon)} "
-                     f"points forecast", "backtest": backtests}
-    return Leaderboard(task.name, "mase", frame, fitted, histories, info, None, predictions,
-                       data=series.to_frame(name=series.name or "y"))
+    OPTIONS = {"target": None, "time_column": None, "horizon": None, "season": "auto", "n_origins": 3,
+               "step": None, "table": None, "query": None}
+
+    def prepare(self, data, *, random_state: int, progress=None, options=None, target=None, time_column=None,
+                horizon=None, season="auto", n_origins=3, step=None, table=None, query=None) -> Prepared:
+        if horizon is None:
+            raise ParameterError("forecasting needs a horizon: how many steps ahead to forecast (horizon=12, "
+                                 "--horizon)")
+        if isinstance(data, pd.Series):
+            series = as_regular_series(data)
+        else:
+            frame = read_table(data, table=table, query=query)
+            if target is None:
+                raise TargetError("forecasting needs the column to forecast; pass target=COLUMN (--target)")
+            series = as_regular_series(frame, time=time_column, target=target)
+        horizon = check_positive_int("horizon", horizon)
+        n_origins = check_positive_int("n_origins", n_origins)
+        season = infer_season(series) if season is None or season == "auto" else check_positive_int("season", season)
+        info = {"rows": int(len(series)), "horizon": horizon, "season": season, "n_origins": n_origins,
+                "step": step or horizon, "freq": getattr(series.index, "freqstr", None),
+                "interval": dict(options or {}).get("interval", 0.9),
+                "split": f"rolling origin: {n_origins} origins, the last {horizon + (n_origins - 1) * (step or horizon)} "
+                         f"points forecast"}
+        return Prepared(series, None, None, None, info, "mase", shown=series.to_frame(name=series.name or "y"),
+                        size=len(series), unit="points", extra={"season": season})
+
+    def build(self, candidate, prepared: Prepared, random_state: int, options):
+        return set_matching_params(candidate.factory(random_state), {"season": prepared.extra["season"],
+                                                                     **dict(options)})
+
+    def describe(self, fitting: Fitting, prepared: Prepared) -> str:
+        c = fitting.candidate
+        return f"backtesting {c.name} ({c.kind}) on {prepared.size} points, {prepared.info['n_origins']} origins"
+
+    def fit(self, fitting: Fitting, prepared: Prepared) -> None:
+        """The backtest (its scores and fit_s: the mean seconds per origin), then a refit on the whole series;
+        one checkpoint per fit, numbered in order: each origin's, then the final one."""
+        info = prepared.info
+        scores, frame = backtest(fitting.model, prepared.train, info["horizon"], info["n_origins"], info["step"],
+                                 prepared.extra["season"])
+        fitting.row.update({m: scores[m] for m in FORECAST_METRICS}, fit_s=scores["fit_s"])
+        fitting.artefacts["backtest"] = frame
+        fitting.model = fitting.remake()
+        fitting.model.fit(prepared.train, horizon=info["horizon"])
+
+    def predict(self, fitting: Fitting, prepared: Prepared) -> None:
+        fitting.prediction = fitting.model.predict(prepared.info["horizon"])
+
+    def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
+        return {}  # the backtest scored every origin
 
 
 def forecasting_candidates() -> list[Candidate]:
@@ -130,4 +146,4 @@ def forecasting_candidates() -> list[Candidate]:
     ]
 
 
-__all__ = ["backtest", "compare_forecasters", "forecasting_candidates"]
+__all__ = ["ForecastingTask", "backtest", "forecasting_candidates"]

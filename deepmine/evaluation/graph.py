@@ -1,18 +1,15 @@
-"""compare for networks: community detection (every partition scored on the same graph) and link
-prediction (every scorer fitted on the same graph with the same edges held out)."""
+"""The network tasks: community detection (every partition scored on the same graph) and link prediction
+(every scorer fitted on the same graph with the same edges held out). The graph is read once."""
 
 from __future__ import annotations
-
-import time
-import warnings
-from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from deepmine.errors import DataWarning, TargetError
-from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
-from deepmine.evaluation.tasks import Task
+from deepmine.errors import TargetError
+from deepmine.evaluation.task import Fitting, Prepared, Task
+
+_GRAPH_OPTIONS = {"source": None, "target": None, "weight": None, "table": None, "query": None}
 
 
 def _dataset_truth(data):
@@ -23,85 +20,80 @@ def _dataset_truth(data):
     return None
 
 
-def _fit_each(task, models, graph, random_state: int, options, progress, what: str):
-    """Fit each selected candidate on ``graph``: yields (candidate, fitted model, fit seconds)."""
-    from deepmine.evaluation.compare import set_matching_params
-
-    for cand in task.select(models):
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {what}")
-        model = set_matching_params(cand.factory(random_state), dict(options or {}))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            start = time.perf_counter()
-            model.fit(graph)
-            yield cand, model, time.perf_counter() - start
-
-
-def compare_graph(task: Task, data, source=None, target=None, weight=None, truth=None, test_size: float = 0.1,
-                  models=None, random_state: int = 0, options: Mapping[str, Any] | None = None,
-                  progress: Callable[[str], None] | None = None, table=None, query=None) -> Leaderboard:
-    """Read the graph once, then compare the task's candidates on it (see :func:`deepmine.compare`)."""
+def _read_graph(data, source, target, weight, table, query):
     from deepmine.graph.data import as_graph
 
     graph = as_graph(data, source=source, target=target, weight=weight, table=table, query=query)
-    info = {"graph": graph.summary(), "random_state": random_state, "options": dict(options or {})}
-    if task.name == "link_prediction":
-        return _link_prediction(task, graph, test_size, models, random_state, options, progress, info)
-    return _communities(task, graph, data, truth, models, random_state, options, progress, info)
+    return graph, {"graph": graph.summary()}
 
 
-def _communities(task, graph, data, truth, models, random_state, options, progress, info) -> Leaderboard:
-    from deepmine.evaluation.graph_metrics import community_scores
-    from deepmine.graph.data import node_labels
+class CommunitiesTask(Task):
+    OPTIONS = {**_GRAPH_OPTIONS, "truth": None}
+    TIMINGS = ("fit_s",)
 
-    source = "given"
-    if truth is None:
-        truth, source = _dataset_truth(data), "the dataset's own"
-    codes = None
-    if truth is not None:
-        codes = node_labels(truth, graph, data)
-        if len(np.unique(codes[codes >= 0])) < 2:
-            raise TargetError("the ground truth puts every node in one community; evaluating communities needs at "
-                              "least two (or give no truth)")
-        info.update(truth=source, truth_communities=int(len(np.unique(codes[codes >= 0]))))
-    rows, fitted, predictions = [], {}, {}
-    what = f"{graph.n_nodes} nodes, {graph.n_edges} edges"
-    for cand, model, fit_s in _fit_each(task, models, graph, random_state, options, progress, what):
-        rows.append({"model": cand.name, "kind": cand.kind, **community_scores(graph.adjacency, model.labels_, codes),
-                     "fit_s": fit_s})
-        fitted[cand.name], predictions[cand.name] = model, model.labels_
-    primary = "nmi" if codes is not None else "modularity"
-    frame = pd.DataFrame(rows)
-    cols = ["model", "kind"] + [m for m in task.metrics if m in frame.columns] + ["fit_s"]
-    frame = sort_frame(frame[cols], primary)
-    y = None if codes is None else pd.Series(codes, name="community")
-    nodes = pd.DataFrame({"node": pd.Series(graph.nodes, dtype=object)})
-    return Leaderboard(task.name, primary, frame, fitted, {}, info, y, predictions, data=nodes, graph=graph)
+    def prepare(self, data, *, random_state: int, progress=None, options=None, source=None, target=None,
+                weight=None, truth=None, table=None, query=None) -> Prepared:
+        from deepmine.graph.data import node_labels
 
+        graph, info = _read_graph(data, source, target, weight, table, query)
+        origin = "given"
+        if truth is None:
+            truth, origin = _dataset_truth(data), "the dataset's own"
+        codes = None
+        if truth is not None:
+            codes = node_labels(truth, graph, data)
+            if len(np.unique(codes[codes >= 0])) < 2:
+                raise TargetError("the ground truth puts every node in one community; evaluating communities needs "
+                                  "at least two (or give no truth)")
+            info.update(truth=origin, truth_communities=int(len(np.unique(codes[codes >= 0]))))
+        y = None if codes is None else pd.Series(codes, name="community")
+        nodes = pd.DataFrame({"node": pd.Series(graph.nodes, dtype=object)})
+        return Prepared(graph, graph, None, y, info, "nmi" if codes is not None else "modularity", shown=nodes,
+                        graph=graph, extra={"codes": codes})
 
-def _link_prediction(task, graph, test_size, models, random_state, options, progress, info) -> Leaderboard:
-    from deepmine.evaluation.graph_metrics import link_scores
-    from deepmine.graph.links import split_edges
+    def describe(self, fitting: Fitting, prepared: Prepared) -> str:
+        c, g = fitting.candidate, prepared.graph
+        return f"fitting {c.name} ({c.kind}) on {g.n_nodes} nodes, {g.n_edges} edges"
 
-    split = split_edges(graph, test_size=test_size, random_state=random_state)
-    held = int(split.labels.sum())
-    info.update(test_size=test_size, held_out_edges=held, negative_pairs=int(len(split.labels) - held),
-                train_edges=split.train.n_edges)
-    rows, fitted, predictions = [], {}, {}
-    what = f"{split.train.n_edges} edges"
-    for cand, model, fit_s in _fit_each(task, models, split.train, random_state, options, progress, what):
-        start = time.perf_counter()
-        scores = np.asarray(model.score_links(split.pairs, positions=True), dtype=float)
-        predict_s = time.perf_counter() - start
-        rows.append({"model": cand.name, "kind": cand.kind, **link_scores(split.labels, scores), "fit_s": fit_s,
-                     "predict_s": predict_s})
-        fitted[cand.name], predictions[cand.name] = model, scores
-    frame = sort_frame(pd.DataFrame(rows), task.primary)
-    pairs = pd.DataFrame({"source": pd.Series([graph.nodes[i] for i in split.pairs[:, 0]], dtype=object),
-                          "target": pd.Series([graph.nodes[i] for i in split.pairs[:, 1]], dtype=object)})
-    return Leaderboard(task.name, task.primary, frame, fitted, {}, info, pd.Series(split.labels, name="edge"),
-                       predictions, data=pairs, graph=graph)
+    def fit(self, fitting: Fitting, prepared: Prepared) -> None:
+        fitting.model.fit(prepared.train)
+
+    def predict(self, fitting: Fitting, prepared: Prepared) -> None:
+        fitting.prediction = fitting.model.labels_
+
+    def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
+        from deepmine.evaluation.graph_metrics import community_scores
+
+        return community_scores(prepared.graph.adjacency, fitting.prediction, prepared.extra["codes"])
 
 
-__all__ = ["compare_graph"]
+class LinkPredictionTask(Task):
+    OPTIONS = {**_GRAPH_OPTIONS, "test_size": 0.1}
+
+    def prepare(self, data, *, random_state: int, progress=None, options=None, source=None, target=None,
+                weight=None, test_size=0.1, table=None, query=None) -> Prepared:
+        from deepmine.graph.links import split_edges
+
+        graph, info = _read_graph(data, source, target, weight, table, query)
+        split = split_edges(graph, test_size=test_size, random_state=random_state)
+        held = int(split.labels.sum())
+        info.update(test_size=test_size, held_out_edges=held, negative_pairs=int(len(split.labels) - held),
+                    train_edges=split.train.n_edges)
+        pairs = pd.DataFrame({"source": pd.Series([graph.nodes[i] for i in split.pairs[:, 0]], dtype=object),
+                              "target": pd.Series([graph.nodes[i] for i in split.pairs[:, 1]], dtype=object)})
+        return Prepared(split.train, split.pairs, None, pd.Series(split.labels, name="edge"), info, self.primary,
+                        shown=pairs, graph=graph, size=split.train.n_edges, unit="edges")
+
+    def fit(self, fitting: Fitting, prepared: Prepared) -> None:
+        fitting.model.fit(prepared.train)
+
+    def predict(self, fitting: Fitting, prepared: Prepared) -> None:
+        fitting.prediction = np.asarray(fitting.model.score_links(prepared.test, positions=True), dtype=float)
+
+    def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
+        from deepmine.evaluation.graph_metrics import link_scores
+
+        return link_scores(prepared.y_test.to_numpy(), fitting.prediction)
+
+
+__all__ = ["CommunitiesTask", "LinkPredictionTask"]

@@ -64,7 +64,12 @@ class Leaderboard:
         return rows.iloc[0]
 
     def verdict(self) -> str:
-        """One sentence: did the best deep model beat the best traditional one on the primary metric?"""
+        """One sentence: did the best deep model beat the best traditional one on the primary metric?
+
+        Where the metric can be recomputed on resampled held-out rows, the difference gets a paired
+        bootstrap interval (:mod:`~deepmine.evaluation.bootstrap`) and an interval that spans zero is a
+        tie; elsewhere the sentence says the difference is from one run. With ensembles it also says
+        whether adding the deep models to the traditional ensemble helped."""
         deep, trad = self.frame[self.frame.kind == "deep"], self.frame[self.frame.kind == "traditional"]
         if self.primary is None:
             return "no label was given, so nothing ranks the models; pass a label column to compare them"
@@ -74,9 +79,59 @@ class Leaderboard:
         m = self.primary
         sign = 1 if greater_is_better(m) else -1
         diff = sign * (d[m] - t[m])
-        who = "deep learning wins" if diff > 0 else ("a tie" if diff == 0 else "the traditional method wins")
-        return (f"{who}: best deep model {d['model']} {m}={d[m]:.4f} ({d['fit_s']:.1f}s to fit) vs best "
+        interval = self.paired()
+        if interval is not None and interval.spans_zero:
+            who = "a tie"
+        else:
+            who = "deep learning wins" if diff > 0 else ("a tie" if diff == 0 else "the traditional method wins")
+        text = (f"{who}: best deep model {d['model']} {m}={d[m]:.4f} ({d['fit_s']:.1f}s to fit) vs best "
                 f"traditional {t['model']} {m}={t[m]:.4f} ({t['fit_s']:.1f}s)")
+        if interval is not None:
+            text += (f"; deep minus traditional {interval.difference:+.4f}, {interval.level:.0%} paired bootstrap "
+                     f"interval {interval.low:+.4f} to {interval.high:+.4f} over {interval.rows} held-out rows")
+        elif d[m] != t[m]:
+            text += f"; the difference is from one run (no held-out rows to resample {m} over)"
+        gain = self.ensemble_gain()
+        if gain is not None:
+            helped = ("helped" if not gain.spans_zero and sign * gain.difference > 0 else
+                      "hurt" if not gain.spans_zero else "made no clear difference")
+            text += (f". Adding the deep models to the traditional ensemble {helped}: {m} {gain.difference:+.4f} "
+                     f"({gain.low:+.4f} to {gain.high:+.4f})")
+        return text
+
+    def _interval(self, a: str, b: str):
+        from deepmine.evaluation.bootstrap import paired_interval
+
+        if self.primary is None or self.y_test is None or a not in self.predictions or b not in self.predictions:
+            return None
+        classes = None
+        if a in self.probabilities and b in self.probabilities:
+            model = self.models.get(a)
+            classes = getattr(model, "classes_", None)
+            if classes is None:  # an ensemble: its probabilities' columns are the sorted classes
+                classes = np.sort(pd.unique(np.asarray(self.y_test)))
+            other = getattr(self.models.get(b), "classes_", classes)
+            if list(np.asarray(other)) != list(np.asarray(classes)):
+                return None
+        return paired_interval(self.primary, np.asarray(self.y_test), self.predictions[a], self.predictions[b],
+                               self.probabilities.get(a), self.probabilities.get(b), classes,
+                               seed=int(self.info.get("random_state") or 0))
+
+    def paired(self):
+        """The paired bootstrap :class:`~deepmine.evaluation.bootstrap.Interval` of best deep minus best
+        traditional on the primary metric, or None where it cannot be drawn."""
+        if "_paired" not in self.__dict__:
+            deep, trad = self.frame[self.frame.kind == "deep"], self.frame[self.frame.kind == "traditional"]
+            self.__dict__["_paired"] = (None if deep.empty or trad.empty else
+                                        self._interval(str(deep.iloc[0]["model"]), str(trad.iloc[0]["model"])))
+        return self.__dict__["_paired"]
+
+    def ensemble_gain(self):
+        """The ensemble of all models minus the traditional ensemble (an Interval), or None without both."""
+        names = set(self.frame["model"])
+        if not {"ensemble_all", "ensemble_traditional"} <= names:
+            return None
+        return self._interval("ensemble_all", "ensemble_traditional")
 
     def table(self, digits: int = 4) -> pd.DataFrame:
         return self.frame.round(digits)
@@ -91,8 +146,10 @@ class Leaderboard:
         rows = json.loads(self.frame.to_json(orient="records"))
         # tables kept in info for the run's files (a forecaster's backtest) are not metrics.json material
         info = {k: v for k, v in self.info.items() if not _holds_tables(v)}
+        paired, gain = self.paired(), self.ensemble_gain()
         return {"task": self.task, "primary": self.primary, "best": self.best, "verdict": self.verdict(),
-                "info": info, "models": rows}
+                "paired": None if paired is None else paired.to_dict(),
+                "ensemble_gain": None if gain is None else gain.to_dict(), "info": info, "models": rows}
 
     def __repr__(self) -> str:
         return f"Leaderboard({self.task}, best={self.best!r})\n{self.to_markdown()}"

@@ -1,20 +1,26 @@
-"""compare for recommendation: rating error on a random split and top-k ranking on leave-last-out, per model."""
+"""The recommendation task: rating error on a random split and top-k ranking on leave-last-out, per model.
+
+Every recommender is fitted twice on the same interactions and scored both ways. Rating prediction
+(explicit feedback only): a random split (``test_size`` held out), RMSE and MAE. Ranking: each user's
+latest interaction held out (leave-last-out by ``time_column``, at random without one), the models
+fitted on the rest as implicit feedback (who interacted with what), every other catalogue item the user
+has not seen ranked (the full protocol), HR, NDCG, precision, recall and MAP at ``k`` plus catalogue
+coverage. ``fit_s`` is the rating fit's seconds where there is one. The fitted models kept are the
+ranking ones. A model that needs side features is skipped, with a notice, when neither
+``item_features`` nor ``user_features`` is given; the others ignore them.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 import warnings
-from typing import Any, Callable, Mapping
+from dataclasses import replace
 
-import pandas as pd
-
+from deepmine.data.memory import require_in_memory
+from deepmine.data.read import read_table
 from deepmine.errors import ColumnError, DataWarning, DeepmineError
-from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
-from deepmine.evaluation.tasks import Task
-from deepmine.evaluation.unsupervised import _histories
-from deepmine.recommend.features import side_feature_table
-from deepmine.training.checkpoints import checkpoint_scope
+from deepmine.evaluation.fitting import set_matching_params
+from deepmine.evaluation.task import Fitting, Prepared, Task
 
 
 def _fit(model, data, features: dict):
@@ -26,84 +32,92 @@ def _fit(model, data, features: dict):
     return model.fit(data)
 
 
-def compare_recommenders(task: Task, df: pd.DataFrame, user: str, item: str, rating: str | None,
-                         time_column: str | None, item_features: str | None, user_features: str | None,
-                         models, test_size: float,
-                         random_state: int, options: Mapping[str, Any] | None, k: int,
-                         progress: Callable[[str], None] | None) -> Leaderboard:
-    """Fit every recommender twice on the same interactions and score both ways.
+class RecommendationTask(Task):
+    OPTIONS = {"user": None, "item": None, "target": None, "time_column": None, "item_features": None,
+               "user_features": None, "k": 10, "test_size": 0.2, "table": None, "query": None}
+    TIMINGS = ("fit_s", "top_k_all_users_s")
 
-    Rating prediction (explicit feedback only): a random split (``test_size`` held out), RMSE and
-    MAE. Ranking: each user's latest interaction held out (leave-last-out by ``time_column``, at
-    random without one), the models fitted on the rest as implicit feedback (who interacted with
-    what), every other catalogue item the user has not seen ranked (the full protocol), HR, NDCG,
-    precision, recall and MAP at ``k`` plus catalogue coverage. ``fit_s`` is the rating fit's
-    seconds where there is one. The fitted models kept are the ranking ones. A model that
-    needs side features is skipped, with a notice, when neither ``item_features`` nor ``user_features``
-    is given; the others ignore them.
-    """
-    from deepmine.evaluation.compare import set_matching_params
-    from deepmine.evaluation.recommend_metrics import leave_last_out, random_split, ranking_scores, rating_scores
-    from deepmine.recommend.data import Interactions
+    def prepare(self, data, *, random_state: int, progress=None, options=None, user=None, item=None, target=None,
+                time_column=None, item_features=None, user_features=None, k=10, test_size=0.2, table=None,
+                query=None) -> Prepared:
+        from deepmine.evaluation.recommend_metrics import leave_last_out, random_split
+        from deepmine.recommend.data import Interactions
+        from deepmine.recommend.features import side_feature_table
 
-    if user is None or item is None:
-        raise ColumnError("recommendation needs the user and item columns; pass user=COLUMN and item=COLUMN "
-                          "(--user, --item)")
-    data = Interactions.from_frame(df, user, item, rating, time_column)
-    features = {f"{what}_features": side_feature_table(df, id_col, column, what=what)
-                for what, id_col, column in (("item", item, item_features), ("user", user, user_features))
-                if column is not None}
-    rate_train, rate_test = random_split(data, test_size, random_state) if data.explicit else (None, None)
-    rank_train, rank_test = leave_last_out(data, random_state)
-    rows, fitted, predictions = [], {}, {}
-    for cand in task.select(models):
-        model = set_matching_params(cand.factory(random_state), dict(options or {}))
-        if getattr(model, "uses_side_features", False) and not features:
-            warnings.warn(f"{cand.name} skipped: it needs side features; pass item_features=COLUMN "
+        require_in_memory(self.name, data, table, query)
+        df = read_table(data, table=table, query=query)
+        if user is None or item is None:
+            raise ColumnError("recommendation needs the user and item columns; pass user=COLUMN and item=COLUMN "
+                              "(--user, --item)")
+        interactions = Interactions.from_frame(df, user, item, target, time_column)
+        features = {f"{what}_features": side_feature_table(df, id_col, column, what=what)
+                    for what, id_col, column in (("item", item, item_features), ("user", user, user_features))
+                    if column is not None}
+        explicit = interactions.explicit
+        rate_train, rate_test = random_split(interactions, test_size, random_state) if explicit else (None, None)
+        rank_train, rank_test = leave_last_out(interactions, random_state)
+        info = {"rows": int(len(df)), "users": interactions.n_users, "items": interactions.n_items,
+                "explicit": explicit, "user": user, "item": item, "rating": target, "time": time_column,
+                "item_features": item_features, "user_features": user_features, "k": k, "test_size": test_size,
+                "split": f"random {test_size:.0%} for ratings; leave-last-out for ranking" if explicit
+                else "leave-last-out", "train_rows": int(len(rank_train)), "test_rows": int(len(rank_test))}
+        return Prepared(interactions, None, None, None, info, "rmse" if explicit else f"ndcg@{k}", shown=df,
+                        size=len(interactions), unit="interactions",
+                        extra={"features": features, "rate": (rate_train, rate_test), "rank": (rank_train, rank_test), "k": k})
+
+    def build(self, candidate, prepared: Prepared, random_state: int, options):
+        model = set_matching_params(candidate.factory(random_state), dict(options))
+        if getattr(model, "uses_side_features", False) and not prepared.extra["features"]:
+            warnings.warn(f"{candidate.name} skipped: it needs side features; pass item_features=COLUMN "
                           f"(--item-features genres) or user_features=COLUMN", DataWarning, stacklevel=3)
-            continue
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {len(data)} interactions")
-        row: dict[str, Any] = {"model": cand.name, "kind": cand.kind}
-        with warnings.catch_warnings(), checkpoint_scope(cand.name):  # names its checkpoints, when they are on
-            warnings.simplefilter("ignore", DataWarning)
-            if data.explicit:
-                test = data.subset(rate_test)
-                start = time.perf_counter()
-                _fit(model, data.subset(rate_train), features)
-                row["fit_s"] = time.perf_counter() - start
-                pred = model.predict(data.users[test.u], data.items[test.i])
-                row.update(rating_scores(test.rating, pred))
-                model = set_matching_params(cand.factory(random_state), dict(options or {}))
-            # ranking is learned from what users did, not how they rated it (implicit feedback, as the
-            # top-k literature does): a rating model ranks the films it predicts best, not the ones watched
-            train = replace(data.subset(rank_train), rating=None)
+            return None
+        return model
+
+    def fit(self, fitting: Fitting, prepared: Prepared) -> None:
+        data, features, row = prepared.train, prepared.extra["features"], fitting.row
+        if data.explicit:
+            rate_train, rate_test = prepared.extra["rate"]
+            test = data.subset(rate_test)
             start = time.perf_counter()
-            try:
-                _fit(model, train, features)
-            except DeepmineError as exc:  # a rating-only model (the bias baseline) has no ranking
-                warnings.warn(f"{cand.name} has no ranking scores: {exc}", DataWarning, stacklevel=3)
-                rows.append(row)
-                continue
-            row.setdefault("fit_s", time.perf_counter() - start)
-            row.update({m: v for m, v in ranking_scores(model, train, data.subset(rank_test), k=k).items()
-                        if m != "n_users"})
-            start = time.perf_counter()
-            top = model.recommend_all(k=k)
-            row["top_k_all_users_s"] = time.perf_counter() - start
-        rows.append(row)
-        fitted[cand.name], predictions[cand.name] = model, top
-    primary = "rmse" if data.explicit else f"ndcg@{k}"
-    frame = sort_frame(pd.DataFrame(rows), primary)
-    metric_cols = [c for c in frame.columns if c not in ("model", "kind", "fit_s", "top_k_all_users_s")]
-    frame = frame[["model", "kind", *metric_cols, "fit_s", "top_k_all_users_s"]]
-    info = {"rows": int(len(df)), "users": data.n_users, "items": data.n_items, "explicit": data.explicit,
-            "user": user, "item": item, "rating": rating, "time": time_column, "item_features": item_features,
-            "user_features": user_features,
-            "k": k, "test_size": test_size, "random_state": random_state, "options": dict(options or {}),
-            "split": f"random {test_size:.0%} for ratings; leave-last-out for ranking" if data.explicit
-            else "leave-last-out", "train_rows": int(len(rank_train)), "test_rows": int(len(rank_test))}
-    return Leaderboard(task.name, primary, frame, fitted, _histories(fitted), info, None, predictions, data=df)
+            _fit(fitting.model, data.subset(rate_train), features)
+            row["fit_s"] = time.perf_counter() - start
+            pred = fitting.model.predict(data.users[test.u], data.items[test.i])
+            from deepmine.evaluation.recommend_metrics import rating_scores
+
+            row.update(rating_scores(test.rating, pred))
+            fitting.model = fitting.remake()
+        # ranking is learned from what users did, not how they rated it (implicit feedback, as the
+        # top-k literature does): a rating model ranks the films it predicts best, not the ones watched
+        train = replace(data.subset(prepared.extra["rank"][0]), rating=None)
+        fitting.extra["rank_train"] = train
+        start = time.perf_counter()
+        try:
+            _fit(fitting.model, train, features)
+        except DeepmineError as exc:  # a rating-only model (the bias baseline) has no ranking
+            warnings.warn(f"{fitting.candidate.name} has no ranking scores: {exc}", DataWarning, stacklevel=3)
+            fitting.keep = False
+            return
+        row.setdefault("fit_s", time.perf_counter() - start)
+
+    def predict(self, fitting: Fitting, prepared: Prepared) -> None:
+        if not fitting.keep:
+            return
+        start = time.perf_counter()
+        fitting.prediction = fitting.model.recommend_all(k=prepared.extra["k"])
+        fitting.row["top_k_all_users_s"] = time.perf_counter() - start
+
+    def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
+        from deepmine.evaluation.recommend_metrics import ranking_scores
+
+        if not fitting.keep:
+            return {}
+        scores = ranking_scores(fitting.model, fitting.extra["rank_train"],
+                                prepared.train.subset(prepared.extra["rank"][1]), k=prepared.extra["k"])
+        return {m: v for m, v in scores.items() if m != "n_users"}
+
+    def columns(self, names: list[str]) -> list[str]:
+        timings = [c for c in self.TIMINGS if c in names]
+        return ["model", "kind", *[c for c in names if c not in ("model", "kind", *self.TIMINGS)], *timings]
 
 
-__all__ = ["compare_recommenders"]
+__all__ = ["RecommendationTask"]

@@ -1,18 +1,18 @@
-"""compare for time series: turn the user's data into cases and labels (classification) or one
-regular series (forecasting), then hand over to the task's own comparison."""
+"""Time-series classification: the user's data turned into cases and labels, split (the official split when
+there is one), and every classifier fitted on the training series and scored on the test series."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from deepmine.data.read import read_table
 from deepmine.errors import ColumnError, DataError, ParameterError, TargetError
-from deepmine.evaluation.leaderboard import Leaderboard
-from deepmine.evaluation.prepared import split_cases, take
-from deepmine.evaluation.tasks import Task
+from deepmine.evaluation.candidates import Candidate
+from deepmine.evaluation.prepared import labels_1d, split_cases, take
+from deepmine.evaluation.task import Prepared, Task
 
 
 def _is_ts_file(data) -> bool:
@@ -30,12 +30,16 @@ def cases_and_labels(data, target: str | None, id_column: str | None = None, tim
     """``(cases, labels, split)``: the series of ``data`` in a form :func:`~deepmine.timeseries.data.to_panel`
     reads, one label per case, and each case's "train"/"test" from ``split_column`` (or None).
 
-    ``data`` is a UCR/UEA ``.ts`` file, a long table (``id_column`` given: one row per case and time
+    ``data`` is a pair ``(cases, labels)`` (an array of shape (cases, channels, length) or a list of
+    arrays, and their labels), a UCR/UEA ``.ts`` file, a long table (``id_column`` given: one row per case and time
     step, the numeric columns other than the id, time, target and split being the channels) or a
     wide table (one row per case, its numeric columns the time steps).
     """
     from deepmine.timeseries.data import load_ts, series_list
 
+    if isinstance(data, tuple) and len(data) == 2:  # (cases, labels) already in memory
+        cases, labels = data
+        return cases, pd.Series(np.asarray(labels), name="label"), None
     if _is_ts_file(data):
         cases, labels = load_ts(data)
         return cases, pd.Series(labels, name="label"), None
@@ -73,45 +77,71 @@ def cases_and_labels(data, target: str | None, id_column: str | None = None, tim
     return cases, labels, None if split is None else pd.Series(split).reset_index(drop=True)
 
 
-def compare_series_classification(task: Task, data, target, id_column, time_column, split_column, test,
-                                  test_size: float, models, random_state: int, options: Mapping[str, Any] | None,
-                                  progress: Callable[[str], None] | None, table=None, query=None) -> Leaderboard:
-    """The official split when there is one (``split_column``, or a separate ``test`` set), else a
-    stratified random split of the cases; then every classifier on the same cases."""
-    from deepmine.evaluation.series_classification import compare_series_classifiers
+class SeriesClassificationTask(Task):
+    """The official split when there is one (``split_column``, or a separate ``test`` set), else a stratified
+    random split of the cases; then every classifier on the same cases."""
 
-    cases, labels, split = cases_and_labels(data, target, id_column, time_column, split_column, table, query)
-    if test is not None:
-        if split is not None:
-            raise ParameterError("give either a split column or a separate test set, not both")
-        test_cases, test_labels, _ = cases_and_labels(test, target, id_column, time_column, None)
-        how = "given test set"
-        X_train, y_train, X_test, y_test = cases, labels, test_cases, test_labels
-    else:
-        train, held, how = split_cases(labels, split, test_size, random_state)
-        X_train, y_train = take(cases, train), labels.iloc[train].reset_index(drop=True)
-        X_test, y_test = take(cases, held), labels.iloc[held].reset_index(drop=True)
-    info = {"split": how, "target": target, "id_column": id_column, "time_column": time_column}
-    return compare_series_classifiers(task, X_train, y_train, X_test, y_test, models, random_state, options,
-                                      progress, info)
+    OPTIONS = {"target": None, "id_column": None, "time_column": None, "split_column": None, "test": None,
+               "test_size": 0.25, "table": None, "query": None}
 
-
-def compare_forecasting(task: Task, data, target, time_column, horizon, season, n_origins: int, models,
-                        random_state: int, options: Mapping[str, Any] | None, progress: Callable[[str], None] | None,
-                        table=None, query=None) -> Leaderboard:
-    """One regular series from ``data`` (``time_column`` and ``target``), then a rolling-origin
-    backtest of every forecaster over the last ``n_origins`` windows of ``horizon`` steps."""
-    from deepmine.evaluation.forecasting import compare_forecasters
-    from deepmine.timeseries.forecast_data import as_regular_series
-
-    if horizon is None:
-        raise ParameterError("forecasting needs a horizon: how many steps ahead to forecast (horizon=12, --horizon)")
-    frame = read_table(data, table=table, query=query)
-    if target is None:
-        raise TargetError("forecasting needs the column to forecast; pass target=COLUMN (--target)")
-    y = as_regular_series(frame, time=time_column, target=target)
-    return compare_forecasters(task, y, horizon, season, models, random_state, options, progress,
-                               n_origins=n_origins)
+    def prepare(self, data, *, random_state: int, progress=None, options=None, target=None, id_column=None,
+                time_column=None, split_column=None, test=None, test_size=0.25, table=None, query=None) -> Prepared:
+        cases, labels, split = cases_and_labels(data, target, id_column, time_column, split_column, table, query)
+        if test is not None:
+            if split is not None:
+                raise ParameterError("give either a split column or a separate test set, not both")
+            test_cases, test_labels, _ = cases_and_labels(test, target, id_column, time_column, None)
+            how = "given test set"
+            X_train, y_train, X_test, y_test = cases, labels, test_cases, test_labels
+        else:
+            train, held, how = split_cases(labels, split, test_size, random_state)
+            X_train, y_train = take(cases, train), labels.iloc[train].reset_index(drop=True)
+            X_test, y_test = take(cases, held), labels.iloc[held].reset_index(drop=True)
+        train_shape, test_shape = _series_shape(X_train), _series_shape(X_test)
+        info = {"split": how, "target": target, "id_column": id_column, "time_column": time_column,
+                "train_series": train_shape["series"], "test_series": test_shape["series"],
+                "channels": train_shape["channels"],
+                "train_length": (train_shape["min_length"], train_shape["max_length"]),
+                "test_length": (test_shape["min_length"], test_shape["max_length"]),
+                "classes": int(len(np.unique(np.asarray(y_train))))}
+        return Prepared(X_train, X_test, labels_1d(y_train), pd.Series(labels_1d(y_test)), info, self.primary,
+                        shown=X_test, size=len(y_train), unit="series")
 
 
-__all__ = ["cases_and_labels", "compare_forecasting", "compare_series_classification"]
+def series_classification_candidates() -> list[Candidate]:
+    """The deep and traditional series classifiers that the "series_classification" task compares."""
+    from deepmine.timeseries import baselines as B
+    from deepmine.timeseries import classifiers as C
+
+    return [
+        Candidate("fcn", "deep", lambda s: C.FCNClassifier(random_state=s),
+                  "fully convolutional network (Wang et al. 2017): conv blocks 128/256/128, global average pooling"),
+        Candidate("resnet", "deep", lambda s: C.ResNetClassifier(random_state=s),
+                  "ResNet (Wang et al. 2017): three residual blocks of 64/128/128 filters"),
+        Candidate("inception_time", "deep", lambda s: C.InceptionTimeClassifier(random_state=s),
+                  "InceptionTime (Ismail Fawaz et al. 2020): six inception modules, residual every three"),
+        Candidate("cnn_rnn", "deep", lambda s: C.CNNRNNClassifier(random_state=s),
+                  "conv path and bidirectional LSTM path in parallel, concatenated (after Yang & Jiang 2019)"),
+        Candidate("lstm", "deep", lambda s: C.LSTMClassifier(random_state=s),
+                  "bidirectional LSTM over time, max-pooled"),
+        Candidate("knn_euclidean", "traditional", lambda s: B.KNeighborsSeriesClassifier("euclidean"),
+                  "1-nearest neighbour, Euclidean distance"),
+        Candidate("knn_dtw", "traditional", lambda s: B.KNeighborsSeriesClassifier("dtw", window=0.1),
+                  "1-nearest neighbour, DTW with a 10% Sakoe-Chiba window"),
+        Candidate("minirocket", "traditional", lambda s: B.RocketClassifier("minirocket", random_state=s),
+                  "MiniROCKET features (10,000 kernels) + ridge classifier (Dempster et al. 2021)"),
+        Candidate("summary_forest", "traditional", lambda s: B.SummaryForestClassifier(random_state=s),
+                  "random forest (200 trees) on per-channel summary statistics"),
+    ]
+
+
+def _series_shape(X) -> dict:
+    from deepmine.timeseries.data import series_list
+
+    cases = series_list(X)
+    lengths = [c.shape[1] for c in cases]
+    return {"series": len(cases), "channels": int(cases[0].shape[0]), "min_length": int(min(lengths)),
+            "max_length": int(max(lengths))}
+
+
+__all__ = ["SeriesClassificationTask", "cases_and_labels", "series_classification_candidates"]

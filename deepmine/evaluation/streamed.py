@@ -15,7 +15,6 @@ method on what fits.
 
 from __future__ import annotations
 
-import time
 import warnings
 from typing import Any, Callable, Mapping
 
@@ -23,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from deepmine.errors import ColumnError, DataWarning, ParameterError
-from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
-from deepmine.evaluation.tasks import Task
-from deepmine.training.checkpoints import checkpoint_scope
+from deepmine.evaluation.columns import feature_columns, split_target
+from deepmine.evaluation.leaderboard import Leaderboard
+from deepmine.evaluation.loop import run
+from deepmine.evaluation.task import Prepared, Task
 
-__all__ = ["compare_stream", "can_stream"]
+__all__ = ["bounded_forest", "can_stream", "compare_stream", "prepare_stream"]
 
 MAX_TEST_ROWS = 100_000
 SAMPLE_ROWS = 200_000
@@ -53,9 +53,19 @@ def compare_stream(task: Task, data, target: str | None, models=None, test_size:
     lines, a SQL URL with ``table``/``query``, a DataFrame). See the module's documentation for the split,
     the test cap and the sample the traditional models train on.
     """
+    prepared = prepare_stream(task, data, target, test_size, random_state, roles, progress, table, query,
+                              max_test_rows, sample_rows, batch_rows)
+    return run(task, prepared, models, random_state, options, progress)
+
+
+def prepare_stream(task: Task, data, target: str | None, test_size: float = 0.25, random_state: int = 0,
+                   roles: Mapping[str, str] | None = None, progress: Callable[[str], None] | None = None,
+                   table: str | None = None, query: str | None = None, max_test_rows: int = MAX_TEST_ROWS,
+                   sample_rows: int = SAMPLE_ROWS, batch_rows: int = 65_536) -> Prepared:
+    """One pass over the stream: the hashed test rows and the training sample in memory, and the stream of
+    the training rows that the networks read (see the module's documentation)."""
     from deepmine.data.split import hash_share, hash_split
     from deepmine.data.stream import open_stream
-    from deepmine.evaluation.compare import _score, feature_columns, set_matching_params, split_target
 
     if task.name not in ("classification", "regression"):
         raise ParameterError(f"streaming compares classification and regression tables; {task.name} reads its "
@@ -107,41 +117,14 @@ def compare_stream(task: Task, data, target: str | None, models=None, test_size:
     stream_roles = {c: (r if c in kept_roles else "drop") for c, r in resolved.items()}
     train_stream = stream.where(is_train).where(lambda batch: batch[target].notna().to_numpy())
 
-    rows, fitted, histories, predictions, probabilities = [], {}, {}, {}, {}
-    for cand in task.select(models):
-        model = set_matching_params(cand.factory(random_state), dict(options or {}))
-        streams = can_stream(model)
-        seen = n_train if streams else len(X_sample)
-        if progress:
-            progress(f"fitting {cand.name} ({cand.kind}) on {seen} rows" + (", streamed" if streams else ""))
-        with warnings.catch_warnings(), checkpoint_scope(cand.name):
-            warnings.simplefilter("ignore", DataWarning)
-            start = time.perf_counter()
-            if streams:
-                model.set_params(roles=stream_roles)
-                model.fit_stream(train_stream, target)
-            else:
-                set_matching_params(model, {"roles": kept_roles, **bounded_forest(model, len(X_sample))})
-                model.fit(X_sample, y_sample)
-            fit_s = time.perf_counter() - start
-            scores, predict_s, pred, proba = _score(task, model, X_test, y_test)
-        rows.append({"model": cand.name, "kind": cand.kind, **scores, "fit_s": fit_s, "predict_s": predict_s,
-                     "train_rows": seen})
-        fitted[cand.name], predictions[cand.name] = model, pred
-        if proba is not None:
-            probabilities[cand.name] = np.asarray(proba)
-        history = getattr(model, "history_", None)
-        if history is not None:
-            histories[cand.name] = history
-    frame = sort_frame(pd.DataFrame(rows), task.primary)
-    cols = ["model", "kind"] + [m for m in task.metrics if m in frame.columns] + ["fit_s", "predict_s", "train_rows"]
     info = {"rows": int(n_rows), "train_rows": int(n_train), "test_rows": int(len(X_test)),
-            "sample_rows": int(len(X_sample)), "target": target, "options": dict(options or {}), "features": keep,
+            "sample_rows": int(len(X_sample)), "target": target, "features": keep,
             "roles": kept_roles, "skipped_columns": {c: r for c, r in resolved.items() if c not in kept_roles},
-            "test_size": share, "cv": None, "random_state": random_state, "calibration": None,
+            "test_size": share, "cv": None, "calibration": None,
             "split": "hashed", "streamed": True}
-    return Leaderboard(task.name, task.primary, frame[cols], fitted, histories, info, y_test, predictions,
-                       data=X_test, probabilities=probabilities)
+    return Prepared(X_sample, X_test, y_sample, y_test, info, task.primary, shown=X_test, size=len(X_sample),
+                    extra={"streamed": True, "roles": kept_roles, "stream_roles": stream_roles,
+                           "train_stream": train_stream, "n_train": int(n_train), "calibration": None, "cv": None})
 
 
 #: Rows each tree of a forest grows on in a streamed comparison (a bootstrap of the sample).

@@ -26,16 +26,21 @@ def write_report(run_dir) -> Path:
     return path
 
 
-def write_core_files(board, folder: Path) -> None:
-    """leaderboard.csv, metrics.json and history.csv of ``board`` in ``folder`` (what every run folder has)."""
+def write_core_files(board, folder: Path, command: dict | None = None) -> None:
+    """leaderboard.csv, metrics.json (with ``command`` when given) and history.csv of ``board`` in ``folder``
+    (what every run folder has), and trials.csv (every tuning trial) after a comparison under a budget."""
     import pandas as pd
 
     folder = Path(folder)
     board.to_csv(folder / "leaderboard.csv")
-    (folder / "metrics.json").write_text(json.dumps(board.to_dict(), indent=2, default=str), encoding="utf-8")
+    metrics = board.to_dict() | ({"command": command} if command is not None else {})
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
     if board.histories:
         hist = pd.concat([h.assign(model=name) for name, h in board.histories.items()], ignore_index=True)
         hist[["model"] + [c for c in hist.columns if c != "model"]].to_csv(folder / "history.csv", index=False)
+    trials = board.info.get("trials")
+    if isinstance(trials, pd.DataFrame):
+        trials.to_csv(folder / "trials.csv", index=False)
 
 
 def report_html(board) -> str:

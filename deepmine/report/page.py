@@ -54,6 +54,10 @@ def render(run: RunData) -> str:
         _safe_section("Primary metric and time", _primary_and_time, run),
         _safe_section("Learning curves", _learning_curves, run),
     ]
+    if run.table("trials.csv") is not None:
+        from deepmine.report.tuning_view import tuning_section
+
+        sections.append(_safe_section("Tuning and ensembles", tuning_section, run))
     try:
         sections.extend(run_views(run))
     except Exception as exc:  # noqa: BLE001 - the page is written whatever a view does

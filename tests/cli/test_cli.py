@@ -142,3 +142,26 @@ def test_bad_unsupervised_options_are_one_line(tmp_path, args, message):
     result = _run(*args, "-o", tmp_path / "run")
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_classify_with_a_budget_writes_trials_ensembles_and_the_interval(tmp_path, penguins_csv):
+    out = tmp_path / "tuned"
+    result = _run("classify", penguins_csv, "--target", "species", "--models", "logistic_regression,logistic_neuron",
+                  "--budget", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    trials = pd.read_csv(out / "trials.csv")
+    assert list(trials.columns) == ["model", "trial", "params", "score", "seconds", "state"]
+    assert trials.groupby("model").size().to_dict() == {"logistic_neuron": 3, "logistic_regression": 3}
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert "ensemble_all" in set(board.model) and {"trials", "tune_s"} <= set(board.columns)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["info"]["budget"] == "3 trials per model" and "ensemble_all" in metrics["info"]["ensembles"]
+    assert metrics["paired"]["rows"] == len(pd.read_csv(out / "test_predictions.csv"))
+    page = (out / "report.html").read_text()
+    assert "Tuning and ensembles" in page and "best validation accuracy so far" in page.lower()
+
+
+def test_a_bad_budget_is_one_line(tmp_path, penguins_csv):
+    result = _run("classify", penguins_csv, "--target", "species", "--budget", "lots", "--out", tmp_path / "x")
+    assert result.exit_code == 2 and "budget takes a number of trials" in result.output
+    assert not (tmp_path / "x").exists()

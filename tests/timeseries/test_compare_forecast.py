@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from deepmine.errors import DataError
-from deepmine.evaluation.forecasting import backtest, compare_forecasters, forecasting_candidates
-from deepmine.evaluation.tasks import Candidate, Task
+from deepmine.evaluation.forecasting import ForecastingTask, backtest, forecasting_candidates
+from deepmine.evaluation.loop import run
+from deepmine.evaluation.tasks import Candidate
 from deepmine.timeseries.forecast_baselines import NaiveForecaster, SeasonalNaiveForecaster
 from deepmine.timeseries.forecasters import MLPForecaster
 
@@ -39,7 +40,8 @@ def test_backtest_needs_enough_points(airline):
 
 
 def test_compare_ranks_by_mase_and_forecasts_past_the_end(airline):
-    task = Task("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False, input="series")
+    task = ForecastingTask("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False,
+                           input="series")
     full = {c.name: c for c in forecasting_candidates()}
     assert set(full) == {"mlp", "lstm", "nbeats", "naive", "seasonal_naive", "ets", "arima"}
     assert {c.kind for c in full.values() if c.name in ("mlp", "lstm", "nbeats")} == {"deep"}
@@ -47,8 +49,9 @@ def test_compare_ranks_by_mase_and_forecasts_past_the_end(airline):
     task.register(full["naive"])
     task.register(full["seasonal_naive"])
     messages = []
-    board = compare_forecasters(task, airline, horizon=12, season=None, models=None, random_state=0,
-                                options={"interval": 0.8}, progress=messages.append, n_origins=3)
+    options = {"interval": 0.8}
+    prepared = task.prepare(airline, random_state=0, options=options, horizon=12, n_origins=3)
+    board = run(task, prepared, models=None, random_state=0, options=options, progress=messages.append)
     frame = board.frame
     assert list(frame.columns[:6]) == ["model", "kind", "mase", "smape", "rmse", "interval_coverage"]
     assert frame["mase"].is_monotonic_increasing and board.primary == "mase"

@@ -1,4 +1,4 @@
-"""compare_series_classifiers on a locally built "series_classification" task."""
+"""compare("series_classification", ...) on series already in memory: (cases, labels) pairs."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 
 from deepmine.errors import DeepmineError
 from deepmine.evaluation.metrics import CLASSIFICATION_METRICS
-from deepmine.evaluation.series_classification import compare_series_classifiers
+from deepmine.evaluation import compare
 from deepmine.evaluation.tasks import get_task
 
 
@@ -34,9 +34,8 @@ def test_compare_ranks_fitted_models_on_the_test_series():
     Xte, yte = load_classification("ItalyPowerDemand", split="test")
     Xte, yte = Xte[:300], yte[:300]
     messages = []
-    board = compare_series_classifiers(_task(), Xtr, ytr, Xte, yte, models="knn_euclidean,summary_forest,fcn",
-                                       random_state=0, options={"max_epochs": 3, "n_estimators": 20},
-                                       progress=messages.append, info={"data": "ItalyPowerDemand"})
+    board = compare("series_classification", (Xtr, ytr), test=(Xte, yte), models="knn_euclidean,summary_forest,fcn",
+                    random_state=0, options={"max_epochs": 3, "n_estimators": 20}, progress=messages.append)
     frame = board.frame
     assert list(frame["model"]) == sorted(frame["model"], key=lambda m: -frame.set_index("model").loc[m, "accuracy"])
     assert set(frame["model"]) == {"knn_euclidean", "summary_forest", "fcn"}
@@ -51,7 +50,7 @@ def test_compare_ranks_fitted_models_on_the_test_series():
     acc = frame.set_index("model").loc["knn_euclidean", "accuracy"]
     assert acc == pytest.approx((knn.predict(Xte) == yte).mean())
     assert isinstance(board.y_test, pd.Series) and len(board.y_test) == 300
-    assert board.info["data"] == "ItalyPowerDemand" and board.info["train_series"] == 67
+    assert board.info["split"] == "given test set" and board.info["train_series"] == 67
     assert board.info["channels"] == 1 and board.info["train_length"] == (24, 24)
     assert len(messages) == 3 and "fcn" in messages[-1]
 
@@ -60,5 +59,4 @@ def test_unknown_model_is_named():
     X = np.random.default_rng(0).normal(size=(10, 1, 8))
     y = np.array([0, 1] * 5)
     with pytest.raises(DeepmineError, match="transformer"):
-        compare_series_classifiers(_task(), X, y, X, y, models=["transformer"], random_state=0, options=None,
-                                   progress=None, info={})
+        compare("series_classification", (X, y), test=(X, y), models=["transformer"])

@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from deepmine.errors import DataError, ModelFormatError, NotFittedError, ParameterError, TargetError
-from deepmine.evaluation.image_classification import image_classification_candidates
+from deepmine.evaluation.images import image_classification_candidates
 from deepmine.persist import load, save_model
 from deepmine.vision.classifiers import CNNClassifier, PixelClassifier
 

@@ -1,0 +1,160 @@
+"""The one loop every comparison runs through: for each candidate, build, (tune,) fit, predict, score and time it.
+
+Whatever the task, its :class:`~deepmine.evaluation.task.Task` says how to read and split the data
+(once) and how to fit, predict and score one candidate; this loop adds what is the same for all of
+them: the progress line, each model's checkpoint folder (named after it), the seconds to fit and to
+predict, the notices set aside while models train, tuning under a budget
+(:mod:`~deepmine.evaluation.tuning`), the ensembles (:mod:`~deepmine.evaluation.ensembles`) and the
+:class:`Leaderboard` at the end.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from deepmine.errors import DataWarning, DeepmineError, ParameterError
+from deepmine.evaluation.ensembles import Member, aligned_proba, build_ensembles
+from deepmine.evaluation.fitting import history_of
+from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
+from deepmine.evaluation.task import Fitting, Prepared, Task
+from deepmine.evaluation.tuning import Budget, apply, parse_budget, trials_frame, tune
+from deepmine.training.checkpoints import checkpoint_scope
+
+
+def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
+        options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
+        budget=None, ensemble: bool | None = None) -> Leaderboard:
+    """Fit every selected candidate of ``task`` on ``prepared`` and rank them on its held-out part.
+
+    ``budget`` (trials per model, or a time such as "10m") tunes each candidate that declares a search
+    space on an inner validation part of the training rows first; ``ensemble`` (by default: when there
+    is a budget) adds the three ensembles of :mod:`~deepmine.evaluation.ensembles`, weighted on that part.
+    """
+    options = dict(options or {})
+    budget = parse_budget(budget)
+    ensemble = (not budget.empty) if ensemble is None else bool(ensemble)
+    if ensemble and task.target_kind not in ("classification", "regression"):
+        if ensemble is True and budget.empty:
+            raise ParameterError(f"ensembles average classifiers' probabilities or regressors' predictions; "
+                                 f"{task.name} has neither yet")
+        ensemble = False
+    candidates = task.select(models)
+    inner = task.inner(prepared, random_state) if (not budget.empty or ensemble) else None
+    tunable_left = sum(1 for c in candidates if c.space)
+    started = time.perf_counter()
+    rows, fitted, histories, predictions, probabilities, artefacts = [], {}, {}, {}, {}, {}
+    trials, tuned_values, members = [], {}, []
+    for cand in candidates:
+        model = task.build(cand, prepared, random_state, options)
+        if model is None:
+            continue
+        fitting = Fitting(cand, model, {"model": cand.name, "kind": cand.kind},
+                          remake=lambda c=cand: task.build(c, prepared, random_state, options))
+        with checkpoint_scope(cand.name):  # names this model's training checkpoints, when they are on
+            tuned = None
+            if inner is not None:
+                share = None
+                if budget.seconds is not None and cand.space:
+                    share = max(budget.seconds - (time.perf_counter() - started), 0.0) / max(tunable_left, 1)
+                    tunable_left -= 1
+                tuned = tune(task, fitting, prepared, inner, budget, share, random_state, options, progress)
+                trials.extend(tuned.trials)
+                if tuned.values:
+                    tuned_values[cand.name] = tuned.values
+                    values = dict(tuned.values)
+                    fitting.model = apply(task.build(cand, prepared, random_state, options), values)
+                    fitting.remake = lambda c=cand, v=values: apply(task.build(c, prepared, random_state, options), v)
+                if not budget.empty:
+                    fitting.row.update(trials=len(tuned.trials), tune_s=tuned.seconds)
+            if progress:
+                progress(task.describe(fitting, prepared))
+            fitting.row.update(task.cross_validate(fitting, prepared, random_state))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataWarning)
+                start = time.perf_counter()
+                task.fit(fitting, prepared)
+                fit_s = time.perf_counter() - start
+                start = time.perf_counter()
+                task.predict(fitting, prepared)
+                predict_s = time.perf_counter() - start
+                fitting.row.update(task.evaluate(fitting, prepared))
+        fitting.row.setdefault("fit_s", fit_s)
+        if "predict_s" in task.TIMINGS:
+            fitting.row.setdefault("predict_s", predict_s)
+        rows.append(fitting.row)
+        for key, value in fitting.artefacts.items():
+            artefacts.setdefault(key, {})[cand.name] = value
+        if ensemble and tuned is not None and tuned.prediction is not None and fitting.keep:
+            members.append(_member(task, cand, tuned, fitting, inner))
+        if not fitting.keep:
+            continue
+        fitted[cand.name], predictions[cand.name] = fitting.model, fitting.prediction
+        if fitting.proba is not None:
+            probabilities[cand.name] = np.asarray(fitting.proba)
+        history = history_of(fitting.model)
+        if history is not None:
+            histories[cand.name] = history
+    if not rows:
+        raise DeepmineError(f"no model of {task.name} could be fitted on this data; see the notices above")
+    info = {**prepared.info, "random_state": random_state, "options": options, **artefacts}
+    if not budget.empty:
+        info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
+                    valid_rows=inner.info["valid_rows"])
+    if ensemble and len(members) >= 2:
+        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities)
+        info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights} for e in ensembles}
+    frame = pd.DataFrame(rows)
+    frame = frame[task.columns(list(frame.columns))]
+    if prepared.primary is not None:
+        frame = sort_frame(frame, prepared.primary)
+    return Leaderboard(task.name, prepared.primary, frame, fitted, histories, info, prepared.y_test, predictions,
+                       data=prepared.shown, probabilities=probabilities, graph=prepared.graph)
+
+
+def _classes(task: Task, prepared: Prepared) -> np.ndarray | None:
+    if not task.classifies:
+        return None
+    return np.asarray(pd.unique(pd.Series(np.asarray(prepared.y_train))))
+
+
+def _member(task: Task, cand, tuned, fitting: Fitting, inner: Prepared) -> Member:
+    """A fitted candidate as an ensemble member: its validation output (from its best trial) and test output."""
+    if task.classifies:
+        classes = np.sort(_classes(task, inner)) if inner is not None else None
+        valid = aligned_proba(tuned.proba, tuned.classes, classes) if tuned.proba is not None else None
+        test = (aligned_proba(fitting.proba, fitting.model.classes_, classes) if fitting.proba is not None
+                else None)
+    else:
+        valid, test = np.asarray(tuned.prediction, dtype=float), np.asarray(fitting.prediction, dtype=float)
+    return Member(cand.name, cand.kind, valid, test, float(fitting.row.get("fit_s", 0.0)),
+                  float(fitting.row.get("predict_s", 0.0)))
+
+
+def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities):
+    """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
+    members = [m for m in members if m.valid is not None and m.test is not None]  # classifiers need probabilities
+    classes = np.sort(_classes(task, inner)) if task.classifies else None
+    ensembles = build_ensembles(members, inner.y_test, task.classifies, classes)
+    by_name = {m.name: m for m in members}
+    for ens in ensembles:
+        test_output = ens.combine({n: by_name[n].test for n in ens.weights})
+        fitting = Fitting(None, ens, {})
+        if task.classifies:
+            fitting.proba = test_output
+            fitting.prediction = classes[np.argmax(test_output, axis=1)]
+            probabilities[ens.name] = test_output
+        else:
+            fitting.prediction = test_output
+        predictions[ens.name] = fitting.prediction
+        rows.append({"model": ens.name, "kind": ens.kind, **task.evaluate(fitting, prepared),
+                     "fit_s": sum(by_name[n].fit_s for n in ens.weights),
+                     "predict_s": sum(by_name[n].predict_s for n in ens.weights)})
+    return ensembles
+
+
+__all__ = ["Budget", "run"]

@@ -1,0 +1,220 @@
+"""Tuning under a budget: Optuna's seeded TPE sampler picks each candidate's parameters from the search
+space it declares, every trial scored on an inner validation part of the training rows (never the test part).
+
+The budget is a number of trials per candidate (``budget=50``) or a wall-clock time for the whole
+comparison (``budget="10m"``, ``"90s"``, ``"1h"``):
+
+- trial 0 of every candidate is its default setting, so a tuned model is never worse on the inner
+  validation part than the default one; the sampler's trials follow;
+- a budget in trials gives the same trials, and so the same leaderboard, on every run with the same
+  seed (the sampler is seeded; each trial's model takes the comparison's seed);
+- a wall-clock budget is shared evenly by the candidates that have a search space, in the order they
+  are fitted, each candidate's unused time passing to the next. It gives up repeatability (how many
+  trials fit in the time depends on the machine and its load) and stops a candidate after the trial
+  that crosses its share, so the whole run can overrun by one trial;
+- candidates without a search space (a majority-class baseline, ridge's own cross-validated alpha)
+  are fitted once, as without a budget.
+
+The winning parameters are fitted on the whole training part and scored on the test part by the
+comparison's loop, like any other model. :class:`Tuned` keeps every trial (for ``trials.csv``) and the
+winning trial's predictions on the inner validation part (for ensembles).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from deepmine.errors import DataWarning, ParameterError
+from deepmine.evaluation.fitting import set_matching_params
+from deepmine.evaluation.metrics import greater_is_better
+from deepmine.evaluation.task import Fitting, Prepared, Task
+
+_TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``trials`` per candidate, or ``seconds`` for the whole comparison (one of the two)."""
+
+    trials: int | None = None
+    seconds: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.trials and not self.seconds
+
+    def __str__(self) -> str:
+        return f"{self.trials} trials per model" if self.trials else f"{self.seconds:g} s in all"
+
+
+def parse_budget(budget) -> Budget:
+    """``50`` or ``"50"``: trials per candidate; ``"90s"``, ``"10m"``, ``"1h"``: a wall-clock time; None or 0: none."""
+    if budget is None or budget is False:
+        return Budget()
+    if isinstance(budget, Budget):
+        return budget
+    if isinstance(budget, (int, np.integer)) and not isinstance(budget, bool) and budget >= 0:
+        return Budget(trials=int(budget))
+    if isinstance(budget, str):
+        text = budget.strip()
+        if text.isdigit():
+            return Budget(trials=int(text))
+        match = _TIME.match(text)
+        if match and float(match.group(1)) > 0:
+            return Budget(seconds=float(match.group(1)) * _SECONDS[match.group(2).lower()])
+    raise ParameterError(f"budget takes a number of trials per model (50) or a time for the whole comparison "
+                         f"('90s', '10m', '1h'), got {budget!r}")
+
+
+# -- search spaces ----------------------------------------------------------------------------------------
+# A space maps a parameter name to one of:
+#   ("float", low, high)  ("log", low, high)  ("int", low, high)  ("log_int", low, high)  ("choice", [values])
+#   ("layers", (min_width, max_width), (min_depth, max_depth)): a tuple of equal hidden widths
+# A name "a.b" sets key b of the dict parameter a (a booster's library ``params``). Each parameter is set on
+# every parameter of the model with that name (a pipeline's steps included), as ``options`` are.
+
+def suggest(trial, space: Mapping[str, tuple]) -> dict[str, Any]:
+    """One trial's values for ``space`` (what trials.csv records)."""
+    values = {}
+    for name, spec in space.items():
+        kind = spec[0]
+        if kind == "float":
+            values[name] = trial.suggest_float(name, spec[1], spec[2])
+        elif kind == "log":
+            values[name] = trial.suggest_float(name, spec[1], spec[2], log=True)
+        elif kind == "int":
+            values[name] = trial.suggest_int(name, spec[1], spec[2])
+        elif kind == "log_int":
+            values[name] = trial.suggest_int(name, spec[1], spec[2], log=True)
+        elif kind == "choice":
+            options = list(spec[1])
+            index = trial.suggest_categorical(name, list(range(len(options))))
+            values[name] = options[index]
+        elif kind == "layers":
+            width = trial.suggest_int(f"{name}.width", spec[1][0], spec[1][1], log=True)
+            depth = trial.suggest_int(f"{name}.depth", spec[2][0], spec[2][1])
+            values[name] = (width,) * depth
+        else:
+            raise ParameterError(f"unknown search-space entry {kind!r} for {name}")
+    return values
+
+
+def apply(model, values: Mapping[str, Any]):
+    """Set a trial's ``values`` on ``model``: plain names as options are, "a.b" into the dict parameter a."""
+    plain = {k: v for k, v in values.items() if "." not in k}
+    nested: dict[str, dict] = {}
+    for key, value in values.items():
+        if "." in key:
+            outer, inner = key.split(".", 1)
+            nested.setdefault(outer, {})[inner] = value
+    for outer, inner in nested.items():
+        params = model.get_params()
+        for name in [k for k in params if k == outer or k.endswith(f"__{outer}")]:
+            model.set_params(**{name: {**dict(params[name] or {}), **inner}})
+    return set_matching_params(model, plain)
+
+
+# -- one candidate's study ---------------------------------------------------------------------------------
+@dataclass
+class Tuned:
+    """What tuning one candidate found: the winning values ({} when the default won), every trial, and the
+    winning trial's predictions (and probabilities) on the inner validation part."""
+
+    values: dict
+    trials: list[dict] = field(default_factory=list)
+    prediction: Any = None
+    proba: Any = None
+    seconds: float = 0.0
+    classes: Any = None  # the order of ``proba``'s columns
+
+
+def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budget: Budget, seconds: float | None,
+         random_state: int, options: Mapping[str, Any], progress=None) -> Tuned:
+    """Tune ``fitting.candidate`` on ``inner`` (a split of the training part) within ``budget`` (trials) or
+    ``seconds`` (its share of a wall-clock budget)."""
+    import optuna
+
+    cand = fitting.candidate
+    space = cand.space
+    primary = inner.primary
+    sign = 1.0 if greater_is_better(primary) else -1.0
+    start = time.perf_counter()
+    trials: list[dict] = []
+    best: dict[str, Any] = {"score": -math.inf, "values": {}, "prediction": None, "proba": None, "classes": None}
+
+    def evaluate(values: dict) -> float:
+        model = apply(task.build(cand, inner, random_state, options), values)
+        trial_fit = Fitting(cand, model, {}, remake=lambda: apply(task.build(cand, inner, random_state, options),
+                                                                 values))
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            task.fit(trial_fit, inner)
+            task.predict(trial_fit, inner)
+            scores = task.evaluate(trial_fit, inner)
+        score = float(scores.get(primary, trial_fit.row.get(primary, np.nan)))
+        trials.append({"model": cand.name, "trial": len(trials), "params": _jsonable(values), "score": score,
+                       "seconds": time.perf_counter() - t0, "state": "complete"})
+        if np.isfinite(score) and sign * score > best["score"]:
+            best.update(score=sign * score, values=dict(values), prediction=trial_fit.prediction,
+                        proba=trial_fit.proba, classes=getattr(trial_fit.model, "classes_", None))
+        return score
+
+    if progress:
+        progress(f"tuning {cand.name} ({cand.kind}): the default on {inner.size} {inner.unit}, "
+                 f"{inner.info.get('valid_rows', '')} held for validation".rstrip(", "))
+    evaluate({})  # trial 0: the default setting
+    n_more = None if budget.trials is None else max(budget.trials - 1, 0)
+    if space and (n_more or (seconds is not None and seconds > time.perf_counter() - start)):
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(direction="maximize" if sign > 0 else "minimize",
+                                    sampler=optuna.samplers.TPESampler(seed=random_state))
+
+        def objective(trial):
+            values = suggest(trial, space)
+            if progress:
+                progress(f"tuning {cand.name} ({cand.kind}): trial {len(trials)}"
+                         + (f" of {budget.trials}" if budget.trials else ""))
+            try:
+                return evaluate(values)
+            except Exception as exc:  # noqa: BLE001 - one bad setting (a diverging network) fails its trial only
+                trials.append({"model": cand.name, "trial": len(trials), "params": _jsonable(values),
+                               "score": np.nan, "seconds": np.nan, "state": f"failed: {type(exc).__name__}: {exc}"})
+                warnings.warn(f"{cand.name} trial {len(trials) - 1} failed ({exc}); the search goes on",
+                              DataWarning, stacklevel=2)
+                raise optuna.TrialPruned() from exc
+
+        timeout = None if seconds is None else max(seconds - (time.perf_counter() - start), 0.0)
+        study.optimize(objective, n_trials=n_more, timeout=timeout, show_progress_bar=False)
+    return Tuned(best["values"], trials, best["prediction"], best["proba"], time.perf_counter() - start,
+                 best["classes"])
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict:
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, (np.integer, np.floating)):
+            v = v.item()
+        out[k] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def trials_frame(trials: list[dict]) -> pd.DataFrame:
+    """Every trial of every candidate: model, trial, params (JSON), score, seconds, state, best_so_far."""
+    import json
+
+    frame = pd.DataFrame(trials, columns=["model", "trial", "params", "score", "seconds", "state"])
+    frame["params"] = [json.dumps(p, sort_keys=True) for p in frame["params"]]
+    return frame
+
+
+__all__ = ["Budget", "Tuned", "apply", "parse_budget", "suggest", "trials_frame", "tune"]

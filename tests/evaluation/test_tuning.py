@@ -1,0 +1,146 @@
+"""Tuning under a budget, ensembles and the paired bootstrap verdict, on small real tables."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmine.errors import ParameterError
+from deepmine.evaluation import compare
+from deepmine.evaluation.bootstrap import paired_interval
+from deepmine.evaluation.ensembles import select
+from deepmine.evaluation.tuning import Budget, parse_budget
+
+FAST = {"max_epochs": 4}
+TIMINGS = ["fit_s", "predict_s", "tune_s"]
+
+
+def _scores(board):
+    return board.frame.drop(columns=[c for c in TIMINGS if c in board.frame.columns])
+
+
+@pytest.mark.parametrize("value, expected", [(50, Budget(trials=50)), ("12", Budget(trials=12)),
+                                             ("90s", Budget(seconds=90.0)), ("10m", Budget(seconds=600.0)),
+                                             ("1h", Budget(seconds=3600.0)), (None, Budget()), (0, Budget(trials=0))])
+def test_a_budget_is_trials_or_a_time(value, expected):
+    assert parse_budget(value) == expected
+
+
+@pytest.mark.parametrize("bad", ["ten", "-3", "5 weeks", -1, 2.5, "0s"])
+def test_a_bad_budget_names_the_forms_it_takes(bad):
+    with pytest.raises(ParameterError, match=r"trials per model \(50\) or a time .*'10m'"):
+        parse_budget(bad)
+
+
+def test_a_budget_of_zero_gives_the_default_leaderboard(breast_cancer):
+    kwargs = dict(target="diagnosis", models="logistic_regression,majority,logistic_neuron", options=FAST)
+    default = compare("classification", breast_cancer.frame, **kwargs)
+    zero = compare("classification", breast_cancer.frame, budget=0, **kwargs)
+    pd.testing.assert_frame_equal(_scores(default), _scores(zero))
+    assert "trials" not in zero.info and "ensembles" not in zero.info
+
+
+def test_trials_are_seeded_scored_on_training_rows_and_never_worse_than_the_default(breast_cancer):
+    kwargs = dict(target="diagnosis", models="logistic_regression,hist_gradient_boosting,logistic_neuron,majority",
+                  options=FAST, budget=4, random_state=3)
+    board = compare("classification", breast_cancer.frame, **kwargs)
+    trials = board.info["trials"]
+    counts = trials.groupby("model").size().to_dict()
+    # majority has nothing to tune: only its default (trial 0) runs
+    assert counts == {"logistic_regression": 4, "hist_gradient_boosting": 4, "logistic_neuron": 4, "majority": 1}
+    assert (trials[trials.trial == 0]["params"] == "{}").all()
+    assert trials["state"].eq("complete").all()
+    # the validation rows are a fifth of the training part: the test part is never seen by a trial
+    assert board.info["valid_rows"] == math.ceil(0.2 * board.info["train_rows"])
+    for name, values in board.info["tuned"].items():  # a winner beats its default on the validation rows
+        scores = trials[trials.model == name].set_index("trial")["score"]
+        best = trials[(trials.model == name) & (trials.params == json.dumps(_jsonable(values), sort_keys=True))]
+        assert best["score"].iloc[0] > scores.loc[0]
+    assert board.frame.set_index("model").loc["logistic_regression", "trials"] == 4
+    again = compare("classification", breast_cancer.frame, **kwargs)
+    pd.testing.assert_frame_equal(_scores(board), _scores(again))
+    pd.testing.assert_frame_equal(trials.drop(columns="seconds"), again.info["trials"].drop(columns="seconds"))
+
+
+def _jsonable(values):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+def test_the_tuned_values_reach_the_final_model(breast_cancer):
+    # options set the default (trial 0): a C so small that every row gets the majority class
+    board = compare("classification", breast_cancer.frame, target="diagnosis", models="logistic_regression",
+                    budget=5, ensemble=False, options={"C": 1e-5})
+    values = board.info["tuned"].get("logistic_regression")
+    assert values, "five trials on C should find a better C than 1e-5"
+    assert board.models["logistic_regression"].steps[-1][1].C == pytest.approx(values["C"])
+    assert not any(m.startswith("ensemble") for m in board.frame["model"])
+
+
+def test_ensembles_average_their_members_with_weights_that_sum_to_one(penguins):
+    board = compare("classification", penguins.frame, target="species",
+                    models="logistic_regression,random_forest,logistic_neuron,deep_mlp", options=FAST, ensemble=True)
+    rows = board.frame.set_index("model")
+    assert {"ensemble_all", "ensemble_deep", "ensemble_traditional"} <= set(rows.index)
+    assert rows.loc["ensemble_deep", "kind"] == "deep" and rows.loc["ensemble_traditional", "kind"] == "traditional"
+    assert rows.loc["ensemble_all", "kind"] == "ensemble"
+    assert "trials" not in board.info  # ensembles alone tune nothing
+    classes = np.sort(board.y_test.unique())
+    for name, ens in board.info["ensembles"].items():
+        assert sum(ens["weights"].values()) == pytest.approx(1.0)
+        mixed = np.zeros_like(board.probabilities[name])
+        for member, weight in ens["weights"].items():
+            order = [list(board.models[member].classes_).index(c) for c in classes]
+            mixed += weight * board.probabilities[member][:, order]
+        np.testing.assert_allclose(board.probabilities[name], mixed)
+        assert rows.loc[name, "accuracy"] == pytest.approx(np.mean(classes[mixed.argmax(1)] == board.y_test))
+    deep_members = set(board.info["ensembles"]["ensemble_deep"]["weights"])
+    assert deep_members <= {"logistic_neuron", "deep_mlp"}
+
+
+def test_greedy_selection_finds_the_model_that_is_right_and_mixes_complementary_ones():
+    y = np.array([0, 1, 0, 1, 1, 0])
+    right = np.eye(2)[y] * 0.9 + 0.05
+    wrong = right[:, ::-1]
+    assert select({"wrong": wrong, "right": right}, y, classifies=True, classes=[0, 1]) == {"right": 1.0}
+    # two regressors off in opposite directions: their average is exact
+    target = np.linspace(0, 1, 20)
+    weights = select({"low": target - 0.3, "high": target + 0.3}, target, classifies=False)
+    assert weights == pytest.approx({"low": 0.48, "high": 0.52}, abs=0.05)
+
+
+def test_the_paired_interval_says_tie_for_the_same_model_and_not_for_a_clear_winner():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    good = np.where(rng.random(400) < 0.9, y, 1 - y)
+    poor = np.where(rng.random(400) < 0.6, y, 1 - y)
+    same = paired_interval("accuracy", y, good, good.copy())
+    assert same.difference == 0 and same.spans_zero
+    clear = paired_interval("accuracy", y, good, poor)
+    assert clear.difference == pytest.approx(np.mean(good == y) - np.mean(poor == y))
+    assert clear.low > 0.2 and not clear.spans_zero and clear.rows == 400
+    assert paired_interval("nmi", y, good, poor) is None  # a partition's score: no rows to resample
+
+
+def test_the_verdict_keeps_its_interval_and_says_when_the_gap_is_noise(diabetes):
+    board = compare("regression", diabetes.frame, target=diabetes.target, models="ridge,linear_neuron",
+                    options={"max_epochs": 30})
+    paired = board.to_dict()["paired"]
+    assert paired["low"] <= paired["difference"] <= paired["high"] and paired["rows"] == len(board.y_test)
+    verdict = board.verdict()
+    assert "paired bootstrap interval" in verdict
+    assert verdict.startswith("a tie") == (paired["low"] <= 0 <= paired["high"])
+
+
+def test_a_wall_clock_budget_runs_every_default_and_stops(breast_cancer):
+    board = compare("classification", breast_cancer.frame, target="diagnosis",
+                    models="logistic_regression,majority", budget="3s", ensemble=False)
+    trials = board.info["trials"]
+    assert set(trials["model"]) == {"logistic_regression", "majority"} and board.info["budget"] == "3 s in all"
+    assert trials["seconds"].sum() < 30
+
+
+def test_tasks_without_an_inner_split_refuse_a_budget_clearly():
+    with pytest.raises(ParameterError, match="clustering cannot be tuned or ensembled yet"):
+        compare("clustering", "dataset:iris", models="kmeans", budget=3)
