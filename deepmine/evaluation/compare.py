@@ -11,9 +11,11 @@ from deepmine.evaluation.registry import get_task
 from deepmine.evaluation.tuning import parse_budget
 
 
-def compare(task: str, data: Any, target: str | None = None, models=None, *, random_state: int = 0,
+def compare(task: str, data: Any, target: str | None = None, models=None, test_size: float | None = None,
+            cv: int | None = None, random_state: int = 0, *,
             options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
-            budget=None, ensemble: bool | None = None, **task_options) -> Leaderboard:
+            budget=None, ensemble: bool | None = None, workers: int = 1, storage: str | None = None,
+            study: str | None = None, **task_options) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
@@ -27,6 +29,9 @@ def compare(task: str, data: Any, target: str | None = None, models=None, *, ran
     target : the column to predict (the rating column for recommendation, the endpoint column for networks).
     models : names of candidates to fit (list or comma-separated string); "all" for every one; the
         default set when None.
+    test_size : the share held out for scoring (each task's own default: 0.25 of the rows, 0.2 of the ratings,
+        0.1 of the edges); tasks without a split (forecasting, communities) do not take it.
+    cv : for the table tasks, k-fold cross-validation of the training part as well.
     random_state : seed of the split and of every model.
     options : parameters set on every candidate that has them, e.g. ``{"n_clusters": 10}``,
         ``{"contamination": 0.05}`` or ``{"max_epochs": 5}``.
@@ -40,6 +45,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, *, ran
     ensemble : add three rows, greedy weighted ensembles (Caruana et al. 2004) of all the candidates, of the
         deep ones and of the traditional ones, weighted on that validation part (classification and
         regression tasks); by default when there is a budget. See :mod:`deepmine.evaluation.ensembles`.
+    workers, storage, study : run each candidate's trials in ``workers`` processes that share one Optuna
+        storage: a database URL (``postgresql+psycopg://user@host/db`` when the workers are on several
+        machines, each running the same comparison with the same ``storage`` and ``study``), else a journal
+        file in a temporary folder. Parallel trials see each other's results in another order than one
+        process would, so the same seed gives a leaderboard within noise of one worker's, not the same one.
     **task_options : the task's own options; a keyword the task does not take is an error naming those it
         does (``get_task(name).OPTIONS`` lists them with their defaults):
 
@@ -80,10 +90,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, *, ran
     """
     task_obj = get_task(task)
     budget = parse_budget(budget)  # a bad budget is refused before the data is read
-    settings = task_obj.check_options({"target": target, **task_options})
+    settings = task_obj.check_options({"target": target, "test_size": test_size, "cv": cv, **task_options})
     prepared = task_obj.prepare(data, random_state=random_state, progress=progress, options=dict(options or {}),
                                 **settings)
-    return run(task_obj, prepared, models, random_state, options, progress, budget=budget, ensemble=ensemble)
+    return run(task_obj, prepared, models, random_state, options, progress, budget=budget, ensemble=ensemble,
+               workers=workers, storage=storage, study=study)
 
 
 __all__ = ["compare", "predict_with_proba", "set_matching_params"]

@@ -76,24 +76,33 @@ class ImageClassificationTask(Task):
 
 
 def image_classification_candidates() -> list[Candidate]:
-    """The deep and traditional image classifiers that the "image_classification" task compares.
+    """The deep and traditional image classifiers that the "image_classification" task compares, with the
+    search spaces a budget tunes (see :mod:`deepmine.evaluation.tuning`).
 
     Each takes image arrays, flattened pixel tables (square images) or lists of image files.
     """
     from deepmine.vision.classifiers import CNNClassifier, PixelClassifier
 
+    # Adam's one-cycle peak rate around the default 3e-3, its L2 weight decay and the dropout (both 0 by default)
+    cnn = {"lr": ("log", 5e-4, 2e-2), "weight_decay": ("choice", [0.0, 1e-5, 1e-4, 1e-3]),
+           "dropout": ("float", 0.0, 0.5)}
     return [
         Candidate("cnn_resnet", "deep", lambda s: CNNClassifier("resnet", random_state=s),
                   "small ResNet (stem + residual blocks of 32/64/128 channels, batch norm, global average "
-                  "pooling), 2-pixel shift augmentation, Adam one-cycle"),
+                  "pooling), 2-pixel shift augmentation, Adam one-cycle", space=cnn),
         Candidate("cnn_lenet", "deep", lambda s: CNNClassifier("lenet", random_state=s),
-                  "LeNet-5 (conv 6@5x5, pool, conv 16@5x5, pool, 120-84 dense, ReLU), 2-pixel shift augmentation"),
+                  "LeNet-5 (conv 6@5x5, pool, conv 16@5x5, pool, 120-84 dense, ReLU), 2-pixel shift augmentation",
+                  space=cnn),
         Candidate("logistic_pixels", "traditional", lambda s: PixelClassifier("logistic", random_state=s),
-                  "multinomial logistic regression (C=0.1) on standardised pixels"),
+                  "multinomial logistic regression (C=0.1) on standardised pixels",
+                  space={"C": ("log", 1e-3, 10.0)}),
+        # C only: the RBF's gamma stays "scale" (PixelClassifier does not expose it)
         Candidate("svm_rbf_pixels", "traditional", lambda s: PixelClassifier("svm", random_state=s),
-                  "RBF SVM (C=5, gamma='scale') on 0..1 pixels; probabilities from decision values"),
+                  "RBF SVM (C=5, gamma='scale') on 0..1 pixels; probabilities from decision values",
+                  space={"C": ("log", 0.5, 50.0)}),
         Candidate("knn_pixels", "traditional", lambda s: PixelClassifier("knn", random_state=s),
-                  "3 nearest neighbours (distance-weighted, Euclidean) on 0..1 pixels"),
+                  "3 nearest neighbours (distance-weighted, Euclidean) on 0..1 pixels",
+                  space={"n_neighbors": ("log_int", 1, 10)}),
     ]
 
 

@@ -106,16 +106,19 @@ class Leaderboard:
             return None
         classes = None
         if a in self.probabilities and b in self.probabilities:
-            model = self.models.get(a)
-            classes = getattr(model, "classes_", None)
-            if classes is None:  # an ensemble: its probabilities' columns are the sorted classes
-                classes = np.sort(pd.unique(np.asarray(self.y_test)))
-            other = getattr(self.models.get(b), "classes_", classes)
-            if list(np.asarray(other)) != list(np.asarray(classes)):
+            classes, other = self.classes_of(a), self.classes_of(b)
+            if classes is None or other is None or list(np.asarray(other)) != list(np.asarray(classes)):
                 return None
         return paired_interval(self.primary, np.asarray(self.y_test), self.predictions[a], self.predictions[b],
                                self.probabilities.get(a), self.probabilities.get(b), classes,
                                seed=int(self.info.get("random_state") or 0))
+
+    def classes_of(self, name: str):
+        """The order of the columns of ``probabilities[name]``: the model's classes_, or an ensemble's classes."""
+        classes = getattr(self.models.get(name), "classes_", None)
+        if classes is None:
+            classes = (self.info.get("ensembles") or {}).get(name, {}).get("classes")
+        return None if classes is None else np.asarray(classes)
 
     def paired(self):
         """The paired bootstrap :class:`~deepmine.evaluation.bootstrap.Interval` of best deep minus best
@@ -128,10 +131,11 @@ class Leaderboard:
 
     def ensemble_gain(self):
         """The ensemble of all models minus the traditional ensemble (an Interval), or None without both."""
-        names = set(self.frame["model"])
-        if not {"ensemble_all", "ensemble_traditional"} <= names:
-            return None
-        return self._interval("ensemble_all", "ensemble_traditional")
+        if "_gain" not in self.__dict__:
+            names = set(self.frame["model"])
+            self.__dict__["_gain"] = (self._interval("ensemble_all", "ensemble_traditional")
+                                      if {"ensemble_all", "ensemble_traditional"} <= names else None)
+        return self.__dict__["_gain"]
 
     def table(self, digits: int = 4) -> pd.DataFrame:
         return self.frame.round(digits)

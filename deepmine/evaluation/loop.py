@@ -10,9 +10,13 @@ predict, the notices set aside while models train, tuning under a budget
 
 from __future__ import annotations
 
+import tempfile
 import time
+import uuid
 import warnings
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,18 +26,22 @@ from deepmine.evaluation.ensembles import Member, aligned_proba, build_ensembles
 from deepmine.evaluation.fitting import history_of
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.task import Fitting, Prepared, Task
-from deepmine.evaluation.tuning import Budget, apply, parse_budget, trials_frame, tune
+from deepmine.evaluation.tuning import Budget, Sharing, apply, parse_budget, trials_frame, tune
 from deepmine.training.checkpoints import checkpoint_scope
 
 
 def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
         options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
-        budget=None, ensemble: bool | None = None) -> Leaderboard:
+        budget=None, ensemble: bool | None = None, workers: int = 1, storage: str | None = None,
+        study: str | None = None) -> Leaderboard:
     """Fit every selected candidate of ``task`` on ``prepared`` and rank them on its held-out part.
 
     ``budget`` (trials per model, or a time such as "10m") tunes each candidate that declares a search
     space on an inner validation part of the training rows first; ``ensemble`` (by default: when there
     is a budget) adds the three ensembles of :mod:`~deepmine.evaluation.ensembles`, weighted on that part.
+    ``workers`` processes run each candidate's trials over one shared Optuna ``storage`` (a database URL; a
+    journal file in a temporary folder by default), whose studies are named after ``study`` (give the same
+    name and storage on several machines to share the trials; see :class:`~deepmine.evaluation.tuning.Sharing`).
     """
     options = dict(options or {})
     budget = parse_budget(budget)
@@ -45,6 +53,31 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
         ensemble = False
     candidates = task.select(models)
     inner = task.inner(prepared, random_state) if (not budget.empty or ensemble) else None
+    with _sharing(budget, workers, storage, study) as sharing:
+        return _run(task, prepared, candidates, inner, random_state, options, progress, budget, ensemble, sharing)
+
+
+@contextmanager
+def _sharing(budget: Budget, workers, storage, study) -> Iterator[Sharing | None]:
+    """How the trials are shared: None (in this process), or the workers and storage (a temporary journal file
+    when none is given, removed afterwards)."""
+    workers = 1 if workers is None else workers
+    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
+        raise ParameterError(f"workers must be a whole number of processes, 1 or more, got {workers!r}")
+    if budget.empty and (storage is not None or study is not None or workers > 1):
+        raise ParameterError("workers, storage and study share tuning trials; give a budget (--budget) too")
+    if budget.empty or (workers == 1 and storage is None):
+        yield None
+        return
+    name = study or f"deepmine-{uuid.uuid4().hex[:12]}"
+    if storage is not None:
+        yield Sharing(int(workers), str(storage), name)
+        return
+    with tempfile.TemporaryDirectory(prefix="deepmine-trials-") as folder:
+        yield Sharing(int(workers), str(Path(folder) / "trials.journal"), name)
+
+
+def _run(task, prepared, candidates, inner, random_state, options, progress, budget, ensemble, sharing):
     tunable_left = sum(1 for c in candidates if c.space)
     started = time.perf_counter()
     rows, fitted, histories, predictions, probabilities, artefacts = [], {}, {}, {}, {}, {}
@@ -57,12 +90,13 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
                           remake=lambda c=cand: task.build(c, prepared, random_state, options))
         with checkpoint_scope(cand.name):  # names this model's training checkpoints, when they are on
             tuned = None
-            if inner is not None:
+            if inner is not None and (cand.space or ensemble):
                 share = None
                 if budget.seconds is not None and cand.space:
                     share = max(budget.seconds - (time.perf_counter() - started), 0.0) / max(tunable_left, 1)
                     tunable_left -= 1
-                tuned = tune(task, fitting, prepared, inner, budget, share, random_state, options, progress)
+                tuned = tune(task, fitting, prepared, inner, budget, share, random_state, options, progress,
+                             sharing, keep_predictions=ensemble)
                 trials.extend(tuned.trials)
                 if tuned.values:
                     tuned_values[cand.name] = tuned.values
@@ -83,9 +117,10 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
                 task.predict(fitting, prepared)
                 predict_s = time.perf_counter() - start
                 fitting.row.update(task.evaluate(fitting, prepared))
-        fitting.row.setdefault("fit_s", fit_s)
-        if "predict_s" in task.TIMINGS:
-            fitting.row.setdefault("predict_s", predict_s)
+        if fitting.keep:  # a model that could not be fitted (a rating-only recommender ranking) has no seconds
+            fitting.row.setdefault("fit_s", fit_s)
+            if "predict_s" in task.TIMINGS:
+                fitting.row.setdefault("predict_s", predict_s)
         rows.append(fitting.row)
         for key, value in fitting.artefacts.items():
             artefacts.setdefault(key, {})[cand.name] = value
@@ -107,7 +142,9 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
                     valid_rows=inner.info["valid_rows"])
     if ensemble and len(members) >= 2:
         ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities)
-        info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights} for e in ensembles}
+        info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights,
+                                      **({"classes": e.classes.tolist()} if e.classes is not None else {})}
+                             for e in ensembles}
     frame = pd.DataFrame(rows)
     frame = frame[task.columns(list(frame.columns))]
     if prepared.primary is not None:

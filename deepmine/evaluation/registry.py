@@ -48,6 +48,22 @@ BOOSTER_SPACES = {
     "catboost": {"learning_rate": ("log", 1e-2, 2e-1), "params.depth": ("int", 3, 9),
                  "params.l2_leaf_reg": ("log", 1.0, 30.0)},
 }
+# text classification. The networks train with Adam, whose weight_decay is an L2 penalty (0, their default,
+# is none); the ranges are centred on each network's default
+RNN_TEXT_SPACE = {"lr": ("log", 5e-4, 8e-3), "dropout": ("float", 0.0, 0.5), "hidden": ("log_int", 64, 256),
+                  "weight_decay": ("choice", [0.0, 1e-6, 1e-5, 1e-4])}
+# Kim (2014): 100 maps per width, dropout 0.5; Zhang & Wallace (2017) find 100 to 600 maps work well
+CNN_TEXT_SPACE = {"lr": ("log", 2.5e-4, 4e-3), "dropout": ("float", 0.2, 0.7), "filters": ("log_int", 50, 200),
+                  "weight_decay": ("choice", [0.0, 1e-6, 1e-5, 1e-4])}
+# the frozen encoder's head: lr "auto" is 1e-3 there; AdamW's decoupled weight decay, 0.01 by default
+MINILM_HEAD_SPACE = {"lr": ("log", 2.5e-4, 4e-3), "dropout": ("float", 0.0, 0.3),
+                     "weight_decay": ("log", 1e-3, 1e-1), "hidden": ("choice", [(), (128,), (256,), (512,)])}
+# fine-tuning: lr "auto" is 5e-5, as in BERT's grid (Devlin et al. 2019: 2e-5 to 5e-5, dropout 0.1, decay 0.01),
+# reaching higher for the few epochs and top layers trained here
+MINILM_FINETUNE_SPACE = {"lr": ("log", 1e-5, 2.5e-4), "dropout": ("float", 0.0, 0.3),
+                         "weight_decay": ("log", 1e-3, 1e-1)}
+TFIDF_C_SPACE = {"C": ("log", 1e-2, 1e2)}  # logistic regression's and the linear SVM's C, 1 by default
+NAIVE_BAYES_SPACE = {"alpha": ("log", 1e-3, 10.0)}  # MultinomialNB's additive smoothing, 0.1 by default
 
 
 TASKS: dict[str, Task] = {}
@@ -217,22 +233,23 @@ def _register_text_classification() -> None:
     task = register_task(TableTask("text_classification", CLASSIFICATION_METRICS, "accuracy", stratify=True,
                               target_kind="classification", input="text"))
     task.register(Candidate("rnn", "deep", lambda s: classifiers.RNNTextClassifier(random_state=s),
-                            "embeddings -> bidirectional LSTM -> max pooling"))
+                            "embeddings -> bidirectional LSTM -> max pooling", space=RNN_TEXT_SPACE))
     task.register(Candidate("cnn", "deep", lambda s: classifiers.CNNTextClassifier(random_state=s),
-                            "Kim's CNN: convolutions of widths 3, 4, 5 over word embeddings"))
+                            "Kim's CNN: convolutions of widths 3, 4, 5 over word embeddings", space=CNN_TEXT_SPACE))
     task.register(Candidate("minilm_frozen", "deep", lambda s: classifiers.TransformerClassifier(random_state=s),
-                            "frozen all-MiniLM-L6-v2 sentence embeddings + MLP head"))
+                            "frozen all-MiniLM-L6-v2 sentence embeddings + MLP head", space=MINILM_HEAD_SPACE))
     task.register(Candidate("minilm_finetuned", "deep",
                             lambda s: classifiers.TransformerClassifier(finetune=True, random_state=s),
-                            "all-MiniLM-L6-v2 with its top layers fine-tuned"))
+                            "all-MiniLM-L6-v2 with its top layers fine-tuned", space=MINILM_FINETUNE_SPACE))
     task.register(Candidate("tfidf_logistic", "traditional", lambda s: baselines.TfidfClassifier(random_state=s),
-                            "TF-IDF (words and pairs) + logistic regression"))
+                            "TF-IDF (words and pairs) + logistic regression", space=TFIDF_C_SPACE))
     task.register(Candidate("tfidf_svm", "traditional",
                             lambda s: baselines.TfidfClassifier("linear_svm", random_state=s),
-                            "TF-IDF + linear SVM (Platt-calibrated)"))
+                            "TF-IDF + linear SVM (Platt-calibrated)", space=TFIDF_C_SPACE))
     task.register(Candidate("naive_bayes", "traditional",
                             lambda s: baselines.TfidfClassifier("naive_bayes", random_state=s),
-                            "TF-IDF + multinomial naive Bayes"))
+                            "TF-IDF + multinomial naive Bayes", space=NAIVE_BAYES_SPACE))
+    # no space: its only parameter is the C of a logistic regression on four lexicon scores
     task.register(Candidate("vader_lexicon", "traditional", lambda s: baselines.LexiconSentimentClassifier(),
                             "VADER sentiment lexicon scores + logistic calibration"))
 

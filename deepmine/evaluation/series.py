@@ -109,29 +109,47 @@ class SeriesClassificationTask(Task):
 
 
 def series_classification_candidates() -> list[Candidate]:
-    """The deep and traditional series classifiers that the "series_classification" task compares."""
+    """The deep and traditional series classifiers that the "series_classification" task compares, with the
+    search spaces a budget tunes (see :mod:`deepmine.evaluation.tuning`)."""
     from deepmine.timeseries import baselines as B
     from deepmine.timeseries import classifiers as C
 
+    # the networks: Adam's one-cycle peak rate around their default 3e-3, Adam's L2 weight decay (0 by default)
+    train = {"lr": ("log", 5e-4, 2e-2), "weight_decay": ("choice", [0.0, 1e-5, 1e-4, 1e-3])}
+    # the filters of each conv block: half, as published (the default) and double
+    fcn = {**train, "filters": ("choice", [(64, 128, 64), (128, 256, 128), (256, 512, 256)])}
+    resnet = {**train, "filters": ("choice", [(32, 64, 64), (64, 128, 128), (128, 256, 256)])}
+    inception = {**train, "filters": ("log_int", 16, 64)}  # filters per branch, 32 in the paper
+    cnn_rnn = {**train, "filters": ("choice", [(32, 64, 32), (64, 128, 64), (128, 256, 128)]),
+               "hidden": ("log_int", 32, 128)}
+    lstm = {**train, "hidden": ("log_int", 32, 128)}
+    # the Sakoe-Chiba band as a share of the length (0 is Euclidean), 10% by default
+    dtw = {"window": ("float", 0.0, 0.2)}
+    # whether level and scale count: the forest's own parameters (bar n_estimators) are not exposed
+    summary = {"normalize": ("choice", ["series", None])}
     return [
         Candidate("fcn", "deep", lambda s: C.FCNClassifier(random_state=s),
-                  "fully convolutional network (Wang et al. 2017): conv blocks 128/256/128, global average pooling"),
+                  "fully convolutional network (Wang et al. 2017): conv blocks 128/256/128, global average pooling",
+                  space=fcn),
         Candidate("resnet", "deep", lambda s: C.ResNetClassifier(random_state=s),
-                  "ResNet (Wang et al. 2017): three residual blocks of 64/128/128 filters"),
+                  "ResNet (Wang et al. 2017): three residual blocks of 64/128/128 filters", space=resnet),
         Candidate("inception_time", "deep", lambda s: C.InceptionTimeClassifier(random_state=s),
-                  "InceptionTime (Ismail Fawaz et al. 2020): six inception modules, residual every three"),
+                  "InceptionTime (Ismail Fawaz et al. 2020): six inception modules, residual every three",
+                  space=inception),
         Candidate("cnn_rnn", "deep", lambda s: C.CNNRNNClassifier(random_state=s),
-                  "conv path and bidirectional LSTM path in parallel, concatenated (after Yang & Jiang 2019)"),
+                  "conv path and bidirectional LSTM path in parallel, concatenated (after Yang & Jiang 2019)",
+                  space=cnn_rnn),
         Candidate("lstm", "deep", lambda s: C.LSTMClassifier(random_state=s),
-                  "bidirectional LSTM over time, max-pooled"),
+                  "bidirectional LSTM over time, max-pooled", space=lstm),
         Candidate("knn_euclidean", "traditional", lambda s: B.KNeighborsSeriesClassifier("euclidean"),
                   "1-nearest neighbour, Euclidean distance"),
         Candidate("knn_dtw", "traditional", lambda s: B.KNeighborsSeriesClassifier("dtw", window=0.1),
-                  "1-nearest neighbour, DTW with a 10% Sakoe-Chiba window"),
+                  "1-nearest neighbour, DTW with a 10% Sakoe-Chiba window", space=dtw),
+        # no space: RidgeClassifierCV already picks its alpha by leave-one-out cross-validation
         Candidate("minirocket", "traditional", lambda s: B.RocketClassifier("minirocket", random_state=s),
                   "MiniROCKET features (10,000 kernels) + ridge classifier (Dempster et al. 2021)"),
         Candidate("summary_forest", "traditional", lambda s: B.SummaryForestClassifier(random_state=s),
-                  "random forest (200 trees) on per-channel summary statistics"),
+                  "random forest (200 trees) on per-channel summary statistics", space=summary),
     ]
 
 

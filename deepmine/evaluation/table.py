@@ -62,6 +62,10 @@ class TableTask(Task):
             train, test = stratified_split(y.astype(str), test_size, random_state)
         else:
             train, test = random_split(len(y), test_size, random_state)
+        # tuning's validation part is drawn as the test part was: by time or by group when the split is
+        inner_split = (("time", X[time_column].iloc[train].reset_index(drop=True)) if time_column and not split_column
+                       else ("group", X[group_column].iloc[train].reset_index(drop=True))
+                       if group_column and not split_column else None)
         X = X[keep]
         X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
         y_train, y_test = y.iloc[train].reset_index(drop=True), y.iloc[test].reset_index(drop=True)
@@ -72,7 +76,7 @@ class TableTask(Task):
                 "split": "given" if split_column else "time" if time_column else "group" if group_column else (
                     "stratified" if self.stratify else "random")}
         return Prepared(X_train, X_test, y_train, y_test, info, self.primary, shown=X_test, size=len(X_train),
-                        extra={"roles": kept_roles, "cv": cv, "calibration": calibration})
+                        extra={"roles": kept_roles, "cv": cv, "calibration": calibration, "inner_split": inner_split})
 
     def input_columns(self, X: pd.DataFrame, roles, text: str | None, drop=()) -> tuple[dict, list, dict]:
         """What the models read: the one text column for text classification, else the feature columns."""

@@ -24,6 +24,14 @@ from deepmine.evaluation.candidates import Candidate
 from deepmine.evaluation.fitting import predict_with_proba, set_matching_params
 
 
+def _neutral(key: str, value) -> bool:
+    """Whether ``value`` asks nothing of a task that does not take ``key``: None, False, "auto" for stream,
+    an empty mapping or list."""
+    if value is None or value is False or (key == "stream" and value == "auto"):
+        return True
+    return isinstance(value, (dict, list, tuple)) and len(value) == 0
+
+
 @dataclass
 class Prepared:
     """A task's data, read and split once: what every candidate is fitted on and scored against.
@@ -86,7 +94,9 @@ class Task:
     #: or (the error's class, the hint)
     HINTS: ClassVar[dict[str, str]] = {
         "stream": "streaming compares classification and regression tables; {name} reads its data in memory, so "
-                  "leave out --stream (stream=False)"}
+                  "leave out --stream (stream=False)",
+        "calibrate": "calibrate applies to classifiers' probabilities (classification, text_classification), "
+                     "not to {name}"}
     #: the timing columns of the leaderboard, in order
     TIMINGS: ClassVar[tuple[str, ...]] = ("fit_s", "predict_s")
 
@@ -118,9 +128,9 @@ class Task:
     # -- options ---------------------------------------------------------------------------------------
     def check_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The task's options: its defaults updated with ``given``; a keyword it does not take is an error
-        naming the ones it does. A keyword given as None counts as not given, and so does False for a
-        keyword the task does not take (``calibrate=False`` means no calibration to every task)."""
-        unknown = [k for k, v in given.items() if k not in self.OPTIONS and v is not None and v is not False]
+        naming the ones it does. A keyword given as None counts as not given, and so does a keyword the task
+        does not take given at its neutral value (``calibrate=False``, ``stream="auto"``, ``roles={}``)."""
+        unknown = [k for k, v in given.items() if k not in self.OPTIONS and not _neutral(k, v)]
         for key in unknown:
             if key in self.HINTS:
                 hint = self.HINTS[key]
@@ -138,16 +148,22 @@ class Task:
         raise NotImplementedError(f"{type(self).__name__} does not say how to read its data")
 
     def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2) -> Prepared:
-        """A split of the training part, for tuning and ensembles: ``valid_size`` of it held out (stratified
-        for a classifier), never the test part. The tasks that fit on cases with labels share this one."""
-        from deepmine.data.split import random_split, stratified_split
+        """A split of the training part, for tuning and ensembles: ``valid_size`` of it held out, never the test
+        part; by time or by group when the test part was (``extra["inner_split"]``), else stratified for a
+        classifier and at random otherwise. The tasks that fit on cases with labels share this one."""
+        from deepmine.data.split import group_split, random_split, stratified_split, time_split
         from deepmine.evaluation.prepared import take
 
         if prepared.y_train is None or prepared.y_test is None or prepared.extra.get("streamed"):
             raise ParameterError(f"{self.name} cannot be tuned or ensembled yet: it needs a training part with "
                                  f"known answers to hold a validation part out of; leave out budget (--budget)")
         y = pd.Series(np.asarray(prepared.y_train))
-        if self.classifies:
+        how = prepared.extra.get("inner_split")  # ("time", values) or ("group", values): as the test part was
+        if how is not None and how[0] == "time":
+            train, valid = time_split(how[1], valid_size)
+        elif how is not None and how[0] == "group":
+            train, valid = group_split(how[1], valid_size, random_state)
+        elif self.classifies:
             train, valid = stratified_split(y.astype(str), valid_size, random_state)
         else:
             train, valid = random_split(len(y), valid_size, random_state)
@@ -190,6 +206,14 @@ class Task:
             return classification_scores(np.asarray(prepared.y_test), fitting.prediction, fitting.proba,
                                          getattr(fitting.model, "classes_", None))
         return regression_scores(np.asarray(prepared.y_test, dtype=float), fitting.prediction)
+
+    def columns_as_scored(self, names: list[str]) -> list[str]:
+        """The leaderboard's columns in the order the scores came: model, kind, every score, the timings."""
+        timings = [c for c in self.TIMINGS if c in names]
+        trailing = [c for c in names if c.startswith("cv_") or c in ("train_rows", "trials")]
+        seconds = [c for c in names if c.endswith("_s") and c not in timings]
+        scores = [c for c in names if c not in ("model", "kind", *timings, *seconds, *trailing)]
+        return ["model", "kind", *scores, *timings, *seconds, *trailing]
 
     def columns(self, names: list[str]) -> list[str]:
         """The leaderboard's columns in order: model, kind, the task's metrics, any other score, the

@@ -32,7 +32,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deepmine.errors import DataWarning, ParameterError
+from deepmine.errors import DataWarning, DeepmineError, ParameterError
 from deepmine.evaluation.fitting import set_matching_params
 from deepmine.evaluation.metrics import greater_is_better
 from deepmine.evaluation.task import Fitting, Prepared, Task
@@ -137,21 +137,52 @@ class Tuned:
     classes: Any = None  # the order of ``proba``'s columns
 
 
-def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budget: Budget, seconds: float | None,
-         random_state: int, options: Mapping[str, Any], progress=None) -> Tuned:
-    """Tune ``fitting.candidate`` on ``inner`` (a split of the training part) within ``budget`` (trials) or
-    ``seconds`` (its share of a wall-clock budget)."""
+@dataclass(frozen=True)
+class Sharing:
+    """Where the trials live when several processes (``workers``) or machines run them: ``storage`` is a
+    database URL (``postgresql+psycopg://user@host/db``, ``sqlite:///trials.db``) or a journal file's path
+    (a local file, the default for several workers on one machine); each candidate's study is named
+    ``"<study>-<model>"``, so the same ``study`` on several machines joins the same studies."""
+
+    workers: int = 1
+    storage: str | None = None
+    study: str = "deepmine"
+
+
+def open_storage(spec: str):
+    """An Optuna storage: a database URL (with "://"), else a journal file at that path."""
     import optuna
 
-    cand = fitting.candidate
-    space = cand.space
-    primary = inner.primary
-    sign = 1.0 if greater_is_better(primary) else -1.0
-    start = time.perf_counter()
-    trials: list[dict] = []
-    best: dict[str, Any] = {"score": -math.inf, "values": {}, "prediction": None, "proba": None, "classes": None}
+    if "://" in spec:
+        return optuna.storages.RDBStorage(spec, engine_kwargs={"pool_pre_ping": True})
+    from optuna.storages.journal import JournalFileBackend
 
-    def evaluate(values: dict) -> float:
+    return optuna.storages.JournalStorage(JournalFileBackend(spec))
+
+
+def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budget: Budget, seconds: float | None,
+         random_state: int, options: Mapping[str, Any], progress=None, sharing: Sharing | None = None,
+         keep_predictions: bool = True) -> Tuned:
+    """Tune ``fitting.candidate`` on ``inner`` (a split of the training part) within ``budget`` (trials) or
+    ``seconds`` (its share of a wall-clock budget); with ``sharing``, in its worker processes over a shared
+    storage (``keep_predictions``: refit the winner once here for its validation predictions)."""
+    cand = fitting.candidate
+    start = time.perf_counter()
+    if progress:
+        progress(f"tuning {cand.name} ({cand.kind}): the default on {inner.size} {inner.unit}, "
+                 f"{inner.info.get('valid_rows', '')} held for validation".rstrip(", "))
+    if sharing is not None and cand.space:
+        return _tune_shared(task, cand, inner, budget, seconds, random_state, options, sharing, progress,
+                            keep_predictions, start)
+    return _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start)
+
+
+def _evaluator(task: Task, cand, inner: Prepared, random_state: int, options):
+    """``evaluate(values) -> (score, trial's Fitting, seconds)``: one trial fitted on the inner training rows
+    and scored on the inner validation rows."""
+    primary = inner.primary
+
+    def evaluate(values: dict):
         model = apply(task.build(cand, inner, random_state, options), values)
         trial_fit = Fitting(cand, model, {}, remake=lambda: apply(task.build(cand, inner, random_state, options),
                                                                  values))
@@ -162,16 +193,28 @@ def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budg
             task.predict(trial_fit, inner)
             scores = task.evaluate(trial_fit, inner)
         score = float(scores.get(primary, trial_fit.row.get(primary, np.nan)))
+        return score, trial_fit, time.perf_counter() - t0
+
+    return evaluate
+
+
+def _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start) -> Tuned:
+    import optuna
+
+    space = cand.space
+    sign = 1.0 if greater_is_better(inner.primary) else -1.0
+    trials: list[dict] = []
+    best: dict[str, Any] = {"score": -math.inf, "values": {}, "fit": None}
+    run_one = _evaluator(task, cand, inner, random_state, options)
+
+    def evaluate(values: dict) -> float:
+        score, trial_fit, spent = run_one(values)
         trials.append({"model": cand.name, "trial": len(trials), "params": _jsonable(values), "score": score,
-                       "seconds": time.perf_counter() - t0, "state": "complete"})
+                       "seconds": spent, "state": "complete"})
         if np.isfinite(score) and sign * score > best["score"]:
-            best.update(score=sign * score, values=dict(values), prediction=trial_fit.prediction,
-                        proba=trial_fit.proba, classes=getattr(trial_fit.model, "classes_", None))
+            best.update(score=sign * score, values=dict(values), fit=trial_fit)
         return score
 
-    if progress:
-        progress(f"tuning {cand.name} ({cand.kind}): the default on {inner.size} {inner.unit}, "
-                 f"{inner.info.get('valid_rows', '')} held for validation".rstrip(", "))
     evaluate({})  # trial 0: the default setting
     n_more = None if budget.trials is None else max(budget.trials - 1, 0)
     if space and (n_more or (seconds is not None and seconds > time.perf_counter() - start)):
@@ -195,8 +238,102 @@ def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budg
 
         timeout = None if seconds is None else max(seconds - (time.perf_counter() - start), 0.0)
         study.optimize(objective, n_trials=n_more, timeout=timeout, show_progress_bar=False)
-    return Tuned(best["values"], trials, best["prediction"], best["proba"], time.perf_counter() - start,
-                 best["classes"])
+    return _tuned(best["values"], trials, best["fit"], time.perf_counter() - start)
+
+
+def _tuned(values, trials, trial_fit, seconds) -> Tuned:
+    if trial_fit is None:
+        return Tuned(values, trials, seconds=seconds)
+    return Tuned(values, trials, trial_fit.prediction, trial_fit.proba, seconds,
+                 getattr(trial_fit.model, "classes_", None))
+
+
+def _shares(total: int, workers: int) -> list[int]:
+    return [total // workers + (1 if i < total % workers else 0) for i in range(workers)]
+
+
+def _tune_shared(task, cand, inner, budget, seconds, random_state, options, sharing: Sharing, progress,
+                 keep_predictions, start) -> Tuned:
+    """The trials of one candidate in ``sharing.workers`` processes over one storage: every trial is asked for,
+    run and told through the storage, so none is lost or run twice; the default is trial 0, queued once."""
+    import multiprocessing
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    direction = "maximize" if greater_is_better(inner.primary) else "minimize"
+    name = f"{sharing.study}-{cand.name}"
+    storage = open_storage(sharing.storage)
+    study = optuna.create_study(storage=storage, study_name=name, direction=direction, load_if_exists=True)
+    if not study.trials:
+        study.enqueue_trial({}, user_attrs={"default": True})
+    total = budget.trials if budget.trials else None
+    space, workers = cand.space, max(int(sharing.workers), 1)
+    shares = _shares(total, workers) if total else [None] * workers
+    run_one = _evaluator(task, cand, inner, random_state, options)
+
+    def work(index: int, n_trials: int | None) -> None:
+        # A forked process must not enter the OpenMP thread pool its parent may have started (scikit-learn's
+        # and LightGBM's trees hang or crash there): every worker runs its trials on one thread, and so do
+        # the models' own thread settings. Workers = cores is the natural setting.
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(1)
+        single = _evaluator(task, cand, inner, random_state, {**dict(options), "n_jobs": 1})
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        mine = optuna.load_study(study_name=name, storage=open_storage(sharing.storage),
+                                 sampler=optuna.samplers.TPESampler(seed=random_state + index))
+        if total and len(mine.trials) >= total:  # another machine (or an earlier run) has run them all
+            return
+
+        def objective(trial):
+            values = {} if trial.user_attrs.get("default") else suggest(trial, space)
+            trial.set_user_attr("values", _jsonable(values))
+            score, _, spent = single(values)
+            trial.set_user_attr("seconds", spent)
+            return score
+
+        callbacks = [optuna.study.MaxTrialsCallback(total, states=None)] if total else []
+        timeout = None if seconds is None else max(seconds - (time.perf_counter() - start), 1.0)
+        with threadpool_limits(1):
+            mine.optimize(objective, n_trials=n_trials, timeout=timeout, catch=(Exception,), callbacks=callbacks,
+                          show_progress_bar=False)
+
+    if progress:
+        progress(f"tuning {cand.name} ({cand.kind}): {total or 'timed'} trials in {workers} worker processes")
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=work, args=(i, n), daemon=True)
+                 for i, n in enumerate(shares) if n is None or n > 0]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    failed = [p.exitcode for p in processes if p.exitcode != 0]
+    if failed:
+        raise DeepmineError(f"{len(failed)} tuning worker(s) of {cand.name} stopped with exit code(s) "
+                            f"{', '.join(map(str, failed))}; see the messages above")
+    return _read_study(optuna.load_study(study_name=name, storage=storage), cand, inner, run_one, keep_predictions,
+                       start)
+
+
+def _read_study(study, cand, inner, run_one, keep_predictions, start) -> Tuned:
+    """The trials of a shared study as trials.csv rows, and its winner (the default on a tie)."""
+    import optuna
+
+    sign = 1.0 if greater_is_better(inner.primary) else -1.0
+    trials, best_score, values = [], -math.inf, {}
+    for t in sorted(study.trials, key=lambda t: t.number):
+        score = np.nan if t.value is None else float(t.value)
+        complete = t.state == optuna.trial.TrialState.COMPLETE
+        trials.append({"model": cand.name, "trial": t.number, "params": t.user_attrs.get("values", {}),
+                       "score": score, "seconds": t.user_attrs.get("seconds", np.nan),
+                       "state": "complete" if complete else t.state.name.lower()})
+        if complete and np.isfinite(score) and sign * score > best_score:
+            best_score, values = sign * score, dict(t.user_attrs.get("values", {}))
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    trial_fit = run_one(values)[1] if keep_predictions else None
+    return _tuned(values, trials, trial_fit, time.perf_counter() - start)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict:
@@ -217,4 +354,4 @@ def trials_frame(trials: list[dict]) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["Budget", "Tuned", "apply", "parse_budget", "suggest", "trials_frame", "tune"]
+__all__ = ["Budget", "Sharing", "Tuned", "apply", "open_storage", "parse_budget", "suggest", "trials_frame", "tune"]

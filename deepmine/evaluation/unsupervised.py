@@ -79,9 +79,7 @@ class ClusteringTask(UnsupervisedTask):
                 **cluster_scores(prepared.extra["space"], labels, None if y is None else y.to_numpy())}
 
     def columns(self, names: list[str]) -> list[str]:
-        cols = super().columns(names)
-        cols.remove("n_clusters")
-        return cols[:2] + ["n_clusters"] + cols[2:]
+        return self.columns_as_scored(names)  # the number of clusters, the internal scores, then the label's
 
 
 class TopicsTask(UnsupervisedTask):
@@ -109,6 +107,9 @@ class TopicsTask(UnsupervisedTask):
             labels = fitting.prediction
             row.update(nmi=float(normalized_mutual_info_score(y, labels)), ari=float(adjusted_rand_score(y, labels)))
         return row
+
+    def columns(self, names: list[str]) -> list[str]:
+        return self.columns_as_scored(names)
 
 
 class AnomalyTask(UnsupervisedTask):

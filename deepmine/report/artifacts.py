@@ -37,7 +37,7 @@ def test_predictions(board) -> pd.DataFrame:
             frame[f"pred:{name}"] = np.asarray(board.predictions[name])
     for name in board.frame["model"]:
         proba = board.probabilities.get(name)
-        classes = getattr(board.models.get(name), "classes_", None)
+        classes = board.classes_of(name)
         if proba is not None and classes is not None and proba.shape[1] == len(classes):
             for k, cls in enumerate(classes):
                 frame[f"proba:{name}:{cls}"] = proba[:, k]

@@ -133,14 +133,61 @@ def test_the_verdict_keeps_its_interval_and_says_when_the_gap_is_noise(diabetes)
     assert verdict.startswith("a tie") == (paired["low"] <= 0 <= paired["high"])
 
 
-def test_a_wall_clock_budget_runs_every_default_and_stops(breast_cancer):
+def test_a_wall_clock_budget_tunes_what_has_a_space_and_stops(breast_cancer):
     board = compare("classification", breast_cancer.frame, target="diagnosis",
                     models="logistic_regression,majority", budget="3s", ensemble=False)
     trials = board.info["trials"]
-    assert set(trials["model"]) == {"logistic_regression", "majority"} and board.info["budget"] == "3 s in all"
+    # without ensembles, a model with nothing to tune (majority) is fitted once, as without a budget
+    assert set(trials["model"]) == {"logistic_regression"} and board.info["budget"] == "3 s in all"
+    assert len(trials) >= 2
     assert trials["seconds"].sum() < 30
 
 
 def test_tasks_without_an_inner_split_refuse_a_budget_clearly():
     with pytest.raises(ParameterError, match="clustering cannot be tuned or ensembled yet"):
         compare("clustering", "dataset:iris", models="kmeans", budget=3)
+
+
+def test_the_validation_part_keeps_groups_apart_as_the_test_part_does(churn_sample):
+    from deepmine.evaluation.registry import get_task
+
+    frame = churn_sample.assign(customer=np.arange(len(churn_sample)) // 4)  # four rows per customer
+    task = get_task("classification")
+    settings = task.check_options({"target": "churn", "group_column": "customer"})
+    prepared = task.prepare(frame, random_state=0, **settings)
+    inner = task.inner(prepared, random_state=0)
+    groups = prepared.extra["inner_split"][1]
+    train_groups = set(groups.iloc[np.flatnonzero(np.isin(np.arange(len(groups)), _positions(prepared, inner)))])
+    valid_groups = set(groups) - train_groups
+    assert valid_groups and not train_groups & valid_groups
+    assert inner.info["valid_rows"] == sum(groups.isin(valid_groups))
+
+
+def _positions(prepared, inner):
+    """The positions in the training part of the inner training rows (their index labels are lost: match rows)."""
+    keys = prepared.train.astype(str).agg("|".join, axis=1)
+    wanted = set(inner.train.astype(str).agg("|".join, axis=1))
+    return np.flatnonzero(keys.isin(wanted))
+
+
+def test_a_resample_without_both_classes_never_makes_the_interval_nan():
+    rng = np.random.default_rng(1)
+    y = np.zeros(100, int)
+    y[:3] = 1  # three anomalies among 100 held-out rows: many resamples hold none
+    a, b = rng.random(100), rng.random(100)
+    a[:3] += 0.6
+    interval = paired_interval("roc_auc", y, a, b)
+    assert interval is None or (np.isfinite(interval.low) and np.isfinite(interval.high))
+
+
+def test_neutral_values_of_options_a_task_does_not_take_are_accepted(penguins):
+    board = compare("clustering", penguins.frame.drop(columns="species"), models="kmeans", stream="auto",
+                    calibrate=False, roles={}, options={"n_clusters": 3})
+    assert len(board.frame) == 1
+    with pytest.raises(ParameterError, match="calibrate applies to classifiers"):
+        compare("clustering", penguins.frame, models="kmeans", calibrate=True)
+
+
+def test_compare_keeps_its_positional_order(breast_cancer):
+    board = compare("classification", breast_cancer.frame, "diagnosis", "majority", 0.5)
+    assert board.info["test_rows"] == math.ceil(0.5 * len(breast_cancer.frame)) and board.info["test_size"] == 0.5
