@@ -54,6 +54,7 @@ DEFAULT_SEEDS = 5
 SMOKE_EPOCHS = 2
 SPEED_FILE = "speed.json"  # written by benchmarks/study_speed.py into the same results folder
 TABLE_MODELS_FILE = "table_models.json"  # written by benchmarks/bench_table_models.py (RealMLP/TabM vs pytabkit)
+BUDGET_FILE = "budget.json"  # written by benchmarks/study_budget.py (default vs tuned vs ensembled)
 
 
 # ---------------------------------------------------------------------------------------------- entries
@@ -492,7 +493,7 @@ def load_results(results_dir: Path) -> list[dict]:
         pass
     found = []
     for path in sorted(results_dir.glob("*.json")):
-        if path.name in (SPEED_FILE, TABLE_MODELS_FILE):
+        if path.name in (SPEED_FILE, TABLE_MODELS_FILE, BUDGET_FILE):
             continue
         try:
             found.append(json.loads(path.read_text()))
@@ -616,6 +617,104 @@ def _table_models_section(path: Path) -> list[str]:
     return lines + [""]
 
 
+def _paired(a: list[float], b: list[float]) -> tuple[float, list[float] | None, float | None]:
+    """Mean of a - b, its 95 % t interval and the paired t-test's p (None with fewer than 2 pairs)."""
+    import numpy as np
+    from scipy import stats
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(d) < 2:
+        return float(d.mean()) if len(d) else float("nan"), None, None
+    if np.allclose(d, d[0]):
+        return float(d[0]), [float(d[0]), float(d[0])], (1.0 if np.isclose(d[0], 0) else 0.0)
+    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+    return float(d.mean()), [float(d.mean() - half), float(d.mean() + half)], float(stats.ttest_rel(a, b).pvalue)
+
+
+def _budget_section(path: Path) -> list[str]:
+    """Default vs tuned vs ensembled per kind (benchmarks/study_budget.py), when it has run."""
+    head = ["## Tuned and ensembled under one budget", ""]
+    if not path.exists():
+        return head + ["No `budget.json` in the results folder: run `make bench` (it runs "
+                       "`benchmarks/study_budget.py`).", ""]
+    lines = head + ["`benchmarks/study_budget.py`: for every seed, the same split twice: every model at its "
+                    "defaults, then every model tuned with the budget's trials (Optuna TPE, seeded, scored on a "
+                    "fifth of the training rows; trial 0 is the default) and the greedy ensembles of all, the "
+                    "deep and the traditional models, weighted on those validation rows. Scores are on the "
+                    "held-out rows; mean ± sd over the seeds. A kind's best is the model with the best mean.", ""]
+    for name, res in json.loads(path.read_text()).get("entries", {}).items():
+        primary, seeds = res["primary"], res["seeds"]
+        gib = greater_is_better_name(primary)
+        sign = 1 if gib else -1
+        recs = res["records"]
+
+        def scores(stage, model):
+            by_seed = {r["seed"]: r.get(primary) for r in recs if r["stage"] == stage and r["model"] == model}
+            return [by_seed.get(s) for s in seeds]
+
+        def best(stage, kind):
+            models = sorted({r["model"] for r in recs if r["stage"] == stage and r["kind"] == kind})
+            means = {m: sum(v for v in scores(stage, m) if v is not None) / max(1, len([v for v in scores(stage, m)
+                                                                                       if v is not None]))
+                     for m in models}
+            return max(means, key=lambda m: sign * means[m]) if means else None
+
+        lines += [f"### {name} ({res['task']}, {res['budget']} trials per model, {len(seeds)} seeds)", "",
+                  f"{res.get('note', '')}. Wall time {res['wall_s'] / 60:.1f} minutes for all seeds.", "",
+                  "| kind | best at defaults | best tuned | the kind's ensemble |", "|---|---|---|---|"]
+        chosen = {}
+        for kind in ("deep", "traditional"):
+            d, t = best("default", kind), best("tuned", kind)
+            ens = f"ensemble_{kind}"
+            chosen[kind] = (d, t)
+            cells = [f"{m} {_mean_sd([v for v in scores(stage, m) if v is not None])}" if m else "—"
+                     for stage, m in (("default", d), ("tuned", t))]
+            e = scores("ensemble", ens)
+            cells.append(f"{_mean_sd([v for v in e if v is not None])}" if any(v is not None for v in e) else "—")
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        all_scores = scores("ensemble", "ensemble_all")
+        if any(v is not None for v in all_scores):
+            lines.append(f"| all | | | {_mean_sd([v for v in all_scores if v is not None])} |")
+        lines.append("")
+        d_default, d_tuned = chosen["deep"]
+        if d_default:
+            a, b = scores("tuned", d_default), scores("default", d_default)
+            pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+            diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
+            noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
+            lines.append(f"- Tuning the best deep model at its defaults, {d_default}: {primary} "
+                         f"{diff * sign:+.4f} on average (positive: better), 95 % CI "
+                         f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
+                         f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+        held = 0
+        for seed, per in zip(seeds, [res["per_seed"][str(s)] for s in seeds]):
+            members = list(((per.get("ensembles") or {}).get("ensemble_all") or {}).get("weights", {}))
+            ens = next((r.get(primary) for r in recs if r["seed"] == seed and r["model"] == "ensemble_all"), None)
+            member_scores = [r.get(primary) for r in recs if r["seed"] == seed and r["stage"] == "tuned"
+                             and r["model"] in members and r.get(primary) is not None]
+            if ens is not None and member_scores and sign * ens >= max(sign * v for v in member_scores) - 1e-12:
+                held += 1
+        lines.append(f"- The ensemble of all models scored at least its best member on {held} of {len(seeds)} "
+                     f"seeds.")
+        for label, stage_models in (("tuned", ("tuned", "ensemble")),):
+            sub = {"primary": primary, "greater_is_better": gib, "seeds": seeds,
+                   "records": [r for r in recs if r["stage"] in stage_models and r["kind"] in ("deep", "traditional")]}
+            v = verdict(sub)
+            if v["verdict"] != "n/a":
+                lines.append(f"- Verdict on the {label} and ensembled models: **{v['verdict']}** — best deep "
+                             f"{v['deep_models'][0]} minus best traditional {v['traditional_models'][0]} "
+                             f"{v['diff']:+.4f} (positive: deep better), 95 % CI "
+                             f"[{v['ci'][0]:+.4f}, {v['ci'][1]:+.4f}], p = {v['p']:.3f}.")
+        lines.append("")
+    return lines
+
+
+def greater_is_better_name(metric: str) -> bool:
+    from deepmine.evaluation.metrics import greater_is_better
+
+    return greater_is_better(metric) is not False
+
+
 def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
     """Write the markdown report (and the plots) from the JSON files alone; returns the markdown."""
     results = load_results(results_dir)
@@ -713,6 +812,7 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
             lines += [f"![{res['primary']} against fit seconds]({rel_plots}/{name})", ""]
     lines += _speed_section(speed)
     lines += _table_models_section(results_dir / TABLE_MODELS_FILE)
+    lines += _budget_section(results_dir / BUDGET_FILE)
     text = "\n".join(lines).rstrip() + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)

@@ -275,10 +275,12 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
               force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
               memory_budget: Optional[str] = None, precision: str = "float32", checkpoint_dir: Optional[Path] = None,
-              resume: bool = False, budget: Optional[str] = None, ensemble: Optional[bool] = None):
+              resume: bool = False, budget: Optional[str] = None, ensemble: Optional[bool] = None,
+              workers: int = 1, storage: Optional[str] = None, study: Optional[str] = None):
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
-                  query=query, calibrate=calibrate or False, budget=budget, ensemble=ensemble)
+                  query=query, calibrate=calibrate or False, budget=budget, ensemble=ensemble, workers=workers,
+                  storage=storage, study=study)
     kwargs["stream"] = "auto" if stream is None else stream
     if precision != "float32":
         from deepmine.training.precision import PRECISIONS
@@ -323,6 +325,13 @@ QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a databas
 TUNE_OPTION = typer.Option(None, "--budget", help="Tune every model on a validation part of the training rows "
                            "first: trials per model (50) or a time for the whole run (90s, 10m, 1h); Optuna's "
                            "seeded TPE picks the trials, trials.csv keeps them all. Adds the ensembles too.")
+WORKERS_OPTION = typer.Option(1, "--workers", help="Run the trials in N processes that share one Optuna storage "
+                              "(each on one thread).")
+STORAGE_OPTION = typer.Option(None, "--storage", help="Where the trials live: a database URL (e.g. "
+                              "postgresql+psycopg://user@host/db, for workers on several machines) or a journal "
+                              "file; default a temporary file.")
+STUDY_OPTION = typer.Option(None, "--study", help="Name the studies in --storage; the same name and storage on "
+                            "several machines share the trials.")
 ENSEMBLE_OPTION = typer.Option(None, "--ensemble/--no-ensemble", help="Add greedy weighted ensembles of all, the "
                                "deep and the traditional models (default: with --budget).")
 CALIBRATE_OPTION = typer.Option(None, "--calibrate", help="Calibrate every classifier's probabilities on a fifth "

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, TUNE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
+from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
                                  friendly, model_folder, out, run_compare)
 from deepmine.errors import OutputExistsError
 
@@ -28,14 +28,17 @@ def classify(data: str = typer.Argument(..., help="A folder with one sub-folder 
              max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the CNNs' epochs."),
              out_dir: Optional[Path] = OUT_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION):
+             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+             workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+             study: Optional[str] = STUDY_OPTION):
     """Compare CNN classifiers with pixel classifiers on DATA.
 
     Writes the leaderboard, confusion.csv (the best model's confusion matrix: true class by row,
     predicted by column) and predictions.csv (each test image's file or position, true and predicted class)."""
     options = {"max_epochs": max_epochs} if max_epochs else None
     kwargs = dict(target=label, split_column=split_column, test=test, models=models, test_size=test_size,
-                  random_state=seed, options=options, budget=budget, ensemble=ensemble)
+                  random_state=seed, options=options, budget=budget, ensemble=ensemble, workers=workers,
+                  storage=storage, study=study)
 
     def title(board):
         info = board.info

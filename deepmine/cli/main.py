@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, TUNE_OPTION, BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
+from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
                                  parse_k, show_notice)
@@ -50,10 +50,12 @@ def _task_command(task: str, doc: str):
                 stream: Optional[bool] = STREAM_OPTION, memory_budget: Optional[str] = BUDGET_OPTION,
                 precision: str = PRECISION_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
                 resume: bool = RESUME_OPTION, budget: Optional[str] = TUNE_OPTION,
-                ensemble: Optional[bool] = ENSEMBLE_OPTION):
+                ensemble: Optional[bool] = ENSEMBLE_OPTION, workers: int = WORKERS_OPTION,
+                storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
         run_task(task, data, target, models, test_size, cv, seed, out_dir, role, time_column, group_column, table,
                   query, keep_all, force, calibrate=calibrate, stream=stream, memory_budget=memory_budget,
-                  precision=precision, checkpoint_dir=checkpoint_dir, resume=resume, budget=budget, ensemble=ensemble)
+                  precision=precision, checkpoint_dir=checkpoint_dir, resume=resume, budget=budget, ensemble=ensemble,
+                  workers=workers, storage=storage, study=study)
 
     command.__doc__ = doc
     return friendly(command)

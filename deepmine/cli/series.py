@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, TUNE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TEST_OPTION, friendly, out, run_compare)
 
 series_app = typer.Typer(help="Time series: classify series (FCN, ResNet, InceptionTime, ... vs 1-NN-DTW, "
@@ -34,14 +34,16 @@ def classify(data: str = DATA_ARGUMENT,
              out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
              query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION):
+             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+             workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+             study: Optional[str] = STUDY_OPTION):
     """Compare deep series classifiers with 1-NN (Euclidean, DTW), MiniRocket and a summary-feature forest.
 
     Writes the leaderboard and predictions.csv (each test series' true and predicted class, best model)."""
     options = {"max_epochs": max_epochs} if max_epochs else None
     kwargs = dict(target=label, id_column=id_column, time_column=time, split_column=split_column, test=test,
                   models=models, test_size=test_size, random_state=seed, table=table, query=query, options=options,
-                  budget=budget, ensemble=ensemble)
+                  budget=budget, ensemble=ensemble, workers=workers, storage=storage, study=study)
 
     def title(board):
         info = board.info

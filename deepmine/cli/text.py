@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, TUNE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, run_compare)
 
 text_app = typer.Typer(help="Text mining: classify texts, find topics, learn word vectors, search.",
@@ -29,11 +29,13 @@ def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optio
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
              force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION):
+             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+             workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+             study: Optional[str] = STUDY_OPTION):
     """Compare deep text classifiers (LSTM, CNN, MiniLM) with TF-IDF models and a sentiment lexicon on DATA."""
     kwargs = dict(target=target, text=text, split_column=split_column, models=models, test_size=test_size,
                   random_state=seed, table=table, query=query, calibrate=calibrate or False, budget=budget,
-                  ensemble=ensemble,
+                  ensemble=ensemble, workers=workers, storage=storage, study=study,
                   options={"max_epochs": max_epochs} if max_epochs else None)
 
     def title(board):

@@ -1,0 +1,105 @@
+"""The budgeted study: each side at its defaults, tuned, and ensembled, under one trial budget, seed by seed.
+
+For every entry and seed, two comparisons on the same split: every model at its defaults, then every model
+tuned with ``budget`` trials (Optuna's seeded TPE on a fifth of the training rows; trial 0 is the default)
+plus the three ensembles (all, deep only, traditional only; greedy selection on those validation rows).
+``benchmarks/results/budget.json`` keeps every row; ``benchmarks/study.py`` turns it into the
+"Tuned and ensembled" section of docs/BENCHMARKS.md:
+
+- per kind, the best model's held-out score at its defaults, tuned, and the kind's ensemble;
+- the paired verdict (t-test over the seeds, as the main study's) on the tuned and ensembled results;
+- whether tuning moved the best deep model beyond noise, and on how many seeds the ensemble of all
+  models scored at least its best member.
+
+Run (part of ``make bench``)::
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/study_budget.py [--seeds 5] [--only churn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from study import RESULTS, _records, machine  # noqa: E402
+
+BUDGET_FILE = "budget.json"
+
+
+@dataclass(frozen=True)
+class BudgetEntry:
+    name: str
+    task: str
+    dataset: str
+    kwargs: dict
+    models: str
+    budget: int
+    options: dict | None = None
+    note: str = ""
+
+
+# Sized so that the section takes about 45 minutes on 2 cores: RealMLP's 10 trials on churn are most of it
+# (about 30 s a trial on its 3,000 inner training rows).
+ENTRIES = [
+    BudgetEntry("churn", "classification", "dataset:churn", {"target": "churn"},
+                "deep_mlp,logistic_neuron,realmlp,logistic_regression,hist_gradient_boosting,lightgbm", 10,
+                note="the default set less the random forest; 10 trials per model (RealMLP's take ~30 s each)"),
+    BudgetEntry("breast_cancer", "classification", "dataset:breast_cancer", {"target": "diagnosis"},
+                "deep_mlp,logistic_neuron,realmlp,logistic_regression,hist_gradient_boosting,lightgbm,random_forest",
+                20, note="569 rows: 20 trials per model"),
+]
+
+
+def run(entry: BudgetEntry, seeds: list[int]) -> dict:
+    from deepmine.evaluation import compare
+
+    records, started, tuned_values = [], time.perf_counter(), {}
+    for seed in seeds:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            default = compare(entry.task, entry.dataset, models=entry.models, options=entry.options,
+                              random_state=seed, **entry.kwargs)
+            tuned = compare(entry.task, entry.dataset, models=entry.models, options=entry.options,
+                            random_state=seed, budget=entry.budget, **entry.kwargs)
+        for rec in _records(default, seed):
+            records.append({**rec, "stage": "default"})
+        for rec in _records(tuned, seed):
+            records.append({**rec, "stage": "ensemble" if rec["model"].startswith("ensemble_") else "tuned"})
+        tuned_values[str(seed)] = {"tuned": tuned.info.get("tuned"), "ensembles": tuned.info.get("ensembles"),
+                                   "paired": tuned.to_dict()["paired"], "ensemble_gain": tuned.to_dict()["ensemble_gain"]}
+        print(f"  {entry.name} seed {seed}: {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+    return {"name": entry.name, "task": entry.task, "dataset": entry.dataset, "models": entry.models,
+            "budget": entry.budget, "seeds": seeds, "primary": default.primary, "note": entry.note,
+            "records": records, "per_seed": tuned_values, "wall_s": time.perf_counter() - started,
+            "machine": machine()}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--only", default=None, help="comma-separated entries (default: all)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    chosen = [e for e in ENTRIES if not args.only or e.name in args.only.split(",")]
+    path = args.results / BUDGET_FILE
+    saved = json.loads(path.read_text()) if path.exists() else {"entries": {}}
+    for entry in chosen:
+        print(f"budget study: {entry.name} ({entry.budget} trials per model, {args.seeds} seeds)", file=sys.stderr)
+        saved["entries"][entry.name] = run(entry, list(range(args.seeds)))
+        args.results.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(saved, indent=1, default=str))
+        tmp.replace(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
