@@ -686,25 +686,29 @@ def _budget_section(path: Path) -> list[str]:
                          f"{diff * sign:+.4f} on average (positive: better), 95 % CI "
                          f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
                          f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
-        held = 0
+        held, held_all = 0, 0
         for seed, per in zip(seeds, [res["per_seed"][str(s)] for s in seeds]):
             members = list(((per.get("ensembles") or {}).get("ensemble_all") or {}).get("weights", {}))
             ens = next((r.get(primary) for r in recs if r["seed"] == seed and r["model"] == "ensemble_all"), None)
-            member_scores = [r.get(primary) for r in recs if r["seed"] == seed and r["stage"] == "tuned"
-                             and r["model"] in members and r.get(primary) is not None]
+            tuned = {r["model"]: r.get(primary) for r in recs if r["seed"] == seed and r["stage"] == "tuned"
+                     and r.get(primary) is not None}
+            member_scores = [v for m, v in tuned.items() if m in members]
             if ens is not None and member_scores and sign * ens >= max(sign * v for v in member_scores) - 1e-12:
                 held += 1
-        lines.append(f"- The ensemble of all models scored at least its best member on {held} of {len(seeds)} "
-                     f"seeds.")
+            if ens is not None and tuned and sign * ens >= max(sign * v for v in tuned.values()) - 1e-12:
+                held_all += 1
+        lines.append(f"- The ensemble of all models scored at least its best member (weight above 0) on {held} of "
+                     f"{len(seeds)} seeds, and at least the best single tuned model on {held_all}.")
         for label, stage_models in (("tuned", ("tuned", "ensemble")),):
             sub = {"primary": primary, "greater_is_better": gib, "seeds": seeds,
                    "records": [r for r in recs if r["stage"] in stage_models and r["kind"] in ("deep", "traditional")]}
             v = verdict(sub)
-            if v["verdict"] != "n/a":
+            if v["verdict"] != "n/a" and v["deep_models"]:
+                spread = (f", 95 % CI [{v['ci'][0]:+.4f}, {v['ci'][1]:+.4f}], p = {v['p']:.3f}"
+                          if v.get("ci") is not None and v.get("p") is not None else "")
                 lines.append(f"- Verdict on the {label} and ensembled models: **{v['verdict']}** — best deep "
                              f"{v['deep_models'][0]} minus best traditional {v['traditional_models'][0]} "
-                             f"{v['diff']:+.4f} (positive: deep better), 95 % CI "
-                             f"[{v['ci'][0]:+.4f}, {v['ci'][1]:+.4f}], p = {v['p']:.3f}.")
+                             f"{v['diff']:+.4f} (positive: deep better){spread}.")
         lines.append("")
     return lines
 

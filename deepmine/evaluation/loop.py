@@ -141,7 +141,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
                     valid_rows=inner.info["valid_rows"])
     if ensemble and len(members) >= 2:
-        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities)
+        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, random_state)
         info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights,
                                       **({"classes": e.classes.tolist()} if e.classes is not None else {})}
                              for e in ensembles}
@@ -172,11 +172,11 @@ def _member(task: Task, cand, tuned, fitting: Fitting, inner: Prepared) -> Membe
                   float(fitting.row.get("predict_s", 0.0)))
 
 
-def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities):
+def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, random_state=0):
     """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
     members = [m for m in members if m.valid is not None and m.test is not None]  # classifiers need probabilities
     classes = np.sort(_classes(task, inner)) if task.classifies else None
-    ensembles = build_ensembles(members, inner.y_test, task.classifies, classes)
+    ensembles = build_ensembles(members, inner.y_test, task.classifies, classes, seed=random_state)
     by_name = {m.name: m for m in members}
     for ens in ensembles:
         test_output = ens.combine({n: by_name[n].test for n in ens.weights})

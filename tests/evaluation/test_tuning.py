@@ -106,7 +106,7 @@ def test_greedy_selection_finds_the_model_that_is_right_and_mixes_complementary_
     assert select({"wrong": wrong, "right": right}, y, classifies=True, classes=[0, 1]) == {"right": 1.0}
     # two regressors off in opposite directions: their average is exact
     target = np.linspace(0, 1, 20)
-    weights = select({"low": target - 0.3, "high": target + 0.3}, target, classifies=False)
+    weights = select({"low": target - 0.3, "high": target + 0.3}, target, classifies=False, bags=1)
     assert weights == pytest.approx({"low": 0.48, "high": 0.52}, abs=0.05)
 
 
@@ -191,3 +191,20 @@ def test_neutral_values_of_options_a_task_does_not_take_are_accepted(penguins):
 def test_compare_keeps_its_positional_order(breast_cancer):
     board = compare("classification", breast_cancer.frame, "diagnosis", "majority", 0.5)
     assert board.info["test_rows"] == math.ceil(0.5 * len(breast_cancer.frame)) and board.info["test_size"] == 0.5
+
+
+def test_bagged_selection_is_seeded_sums_to_one_and_keeps_a_clear_winner_first():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    truth = np.eye(2)[y] * 0.8 + 0.1
+    noisy = {f"m{i}": np.clip(truth + rng.normal(0, 0.3 + 0.05 * i, truth.shape), 0.01, 1) for i in range(5)}
+    outputs = {"good": truth, **noisy}
+    weights = select(outputs, y, classifies=True, classes=[0, 1], seed=3)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert max(weights, key=weights.get) == "good" and weights["good"] >= 0.5
+    assert select(outputs, y, classifies=True, classes=[0, 1], seed=3) == weights  # seeded
+    # two equally noisy models that err on different rows: every bag mixes them
+    a = np.clip(truth + rng.normal(0, 0.3, truth.shape), 0.01, 1)
+    b = np.clip(truth + rng.normal(0, 0.3, truth.shape), 0.01, 1)
+    mixed = select({"a": a, "b": b}, y, classifies=True, classes=[0, 1])
+    assert set(mixed) == {"a", "b"} and min(mixed.values()) > 0.2
