@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-venv bench-tabkit-venv bench-micro clean
+.PHONY: demo test bench bench-venv bench-tabkit-venv bench-autogluon-venv bench-micro clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,10 +47,24 @@ $(TABKIT_STAMP): $(STAMP) benchmarks/requirements-tabkit.txt constraints.txt
 
 bench-tabkit-venv: $(TABKIT_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP) $(TABKIT_STAMP)
+# AutoGluon 1.6, for benchmarks/bench_autogluon.py (its own pins: pandas < 2.4, pyarrow < 25; see the file)
+AG_VENV := .bench-autogluon-venv
+AG_STAMP := $(AG_VENV)/.installed
+
+$(AG_STAMP): benchmarks/requirements-autogluon.txt
+	$(PYTHON) -m venv $(AG_VENV)
+	$(AG_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-autogluon.txt
+	touch $(AG_STAMP)
+
+bench-autogluon-venv: $(AG_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP) $(TABKIT_STAMP) $(AG_STAMP)
 	rm -f benchmarks/results/*.json
 	OMP_WAIT_POLICY=PASSIVE $(BENCH_VENV)/bin/python benchmarks/study_speed.py
 	OMP_WAIT_POLICY=PASSIVE $(TABKIT_VENV)/bin/python benchmarks/bench_table_models.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/study_budget.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_autogluon.py deepmine
+	OMP_WAIT_POLICY=PASSIVE $(AG_VENV)/bin/python benchmarks/bench_autogluon.py autogluon
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/study.py
 	$(BIN)/python benchmarks/study.py --readme
 

@@ -55,6 +55,7 @@ SMOKE_EPOCHS = 2
 SPEED_FILE = "speed.json"  # written by benchmarks/study_speed.py into the same results folder
 TABLE_MODELS_FILE = "table_models.json"  # written by benchmarks/bench_table_models.py (RealMLP/TabM vs pytabkit)
 BUDGET_FILE = "budget.json"  # written by benchmarks/study_budget.py (default vs tuned vs ensembled)
+AUTOGLUON_FILE = "autogluon.json"  # written by benchmarks/bench_autogluon.py (both environments)
 
 
 # ---------------------------------------------------------------------------------------------- entries
@@ -493,7 +494,7 @@ def load_results(results_dir: Path) -> list[dict]:
         pass
     found = []
     for path in sorted(results_dir.glob("*.json")):
-        if path.name in (SPEED_FILE, TABLE_MODELS_FILE, BUDGET_FILE):
+        if path.name in (SPEED_FILE, TABLE_MODELS_FILE, BUDGET_FILE, AUTOGLUON_FILE):
             continue
         try:
             found.append(json.loads(path.read_text()))
@@ -713,6 +714,37 @@ def _budget_section(path: Path) -> list[str]:
     return lines
 
 
+def _autogluon_section(path: Path) -> list[str]:
+    """deepmine under a wall-clock budget beside AutoGluon's presets (benchmarks/bench_autogluon.py)."""
+    head = ["## Beside AutoGluon at the same wall-clock limit", ""]
+    if not path.exists():
+        return head + ["No `autogluon.json` in the results folder: run `make bench` (it runs "
+                       "`benchmarks/bench_autogluon.py` in `.venv` and in `.bench-autogluon-venv`).", ""]
+    data = json.loads(path.read_text())
+    ours, theirs = data.get("deepmine", {}), data.get("autogluon", {})
+    limit = ours.get("limit_s") or theirs.get("limit_s")
+    lines = head + [f"Every bundled table, one split (seed 0, a quarter held out, the same rows for both), "
+                    f"{limit} s for each side: deepmine's default models with `budget='{limit}s'` (tuned and "
+                    f"ensembled), AutoGluon 1.6's `medium_quality` and `best_quality` presets with "
+                    f"`time_limit={limit}`. Scores: ROC-AUC (one-vs-rest for several classes) or R² on the "
+                    f"held-out rows; seconds as measured (either side can overrun its limit).", "",
+                    "| table | metric | deepmine best (s) | deepmine best deep | AutoGluon medium (s) | "
+                    "AutoGluon best (s) | best − AG best | best deep − AG best |", "|---|---|---|---|---|---|---:|---:|"]
+    for name, row in ours.get("tables", {}).items():
+        ag = theirs.get("tables", {}).get(name, {})
+        med, best = ag.get("medium_quality"), ag.get("best_quality")
+
+        def cell(r):
+            return f"{r['score']:.4f} ({r['seconds']:.0f})" if r else "—"
+
+        gap = f"{row['best']['score'] - best['score']:+.4f}" if best else "—"
+        gap_deep = f"{row['best_deep']['score'] - best['score']:+.4f}" if best else "—"
+        lines.append(f"| {name} | {row['metric']} | {row['best']['model']} {row['best']['score']:.4f} "
+                     f"({row['seconds']:.0f}) | {row['best_deep']['model']} {row['best_deep']['score']:.4f} | "
+                     f"{cell(med)} | {cell(best)} | {gap} | {gap_deep} |")
+    return lines + [""]
+
+
 def greater_is_better_name(metric: str) -> bool:
     from deepmine.evaluation.metrics import greater_is_better
 
@@ -817,6 +849,7 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
     lines += _speed_section(speed)
     lines += _table_models_section(results_dir / TABLE_MODELS_FILE)
     lines += _budget_section(results_dir / BUDGET_FILE)
+    lines += _autogluon_section(results_dir / AUTOGLUON_FILE)
     text = "\n".join(lines).rstrip() + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)

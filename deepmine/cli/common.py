@@ -322,9 +322,10 @@ TIME_OPTION = typer.Option(None, "--time-column", help="Hold out the latest rows
 GROUP_OPTION = typer.Option(None, "--group-column", help="Keep each group's rows on one side of the split.")
 TABLE_OPTION = typer.Option(None, "--table", help="Table to read from a SQL database URL.")
 QUERY_OPTION = typer.Option(None, "--query", help="SQL query to run on a database URL.")
-TUNE_OPTION = typer.Option(None, "--budget", help="Tune every model on a validation part of the training rows "
-                           "first: trials per model (50) or a time for the whole run (90s, 10m, 1h); Optuna's "
-                           "seeded TPE picks the trials, trials.csv keeps them all. Adds the ensembles too.")
+TUNE_OPTION = typer.Option(None, "--budget", help="Tune every model that has a search space on a validation part "
+                           "of the training rows first: trials per model (50) or a time for the whole run (90s, "
+                           "10m, 1h); Optuna's seeded TPE picks the trials, trials.csv keeps them all. Adds the "
+                           "ensembles too.")
 WORKERS_OPTION = typer.Option(1, "--workers", help="Run the trials in N processes that share one Optuna storage "
                               "(each on one thread).")
 STORAGE_OPTION = typer.Option(None, "--storage", help="Where the trials live: a database URL (e.g. "

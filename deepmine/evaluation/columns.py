@@ -13,22 +13,28 @@ from deepmine.errors import ColumnError, DataWarning, TargetError
 SKIPPED_ROLES = ("id", "drop", "text")
 
 
+def _known_rows(df: pd.DataFrame, column: str, what: str) -> tuple[pd.DataFrame, pd.Series]:
+    """``df`` and its ``column`` (the ``what``: target or label) on the rows where it is known: a clear error when
+    the column is absent or entirely missing, a notice for the rows dropped."""
+    if column not in df.columns:
+        raise ColumnError(f"{what} column '{column}' is not in the data; the columns are: "
+                          f"{', '.join(map(str, df.columns))}")
+    y = df[column]
+    missing = y.isna()
+    if missing.all():
+        raise TargetError(f"{what} column '{column}' is entirely missing; choose a column with values")
+    if missing.any():
+        warnings.warn(f"{int(missing.sum())} rows with a missing {what} '{column}' were dropped", DataWarning,
+                      stacklevel=4)
+        df, y = df[~missing], y[~missing]
+    return df, y
+
+
 def split_target(df: pd.DataFrame, target: str, task) -> tuple[pd.DataFrame, pd.Series]:
     """Separate and check the target column: present, not empty, learnable for the task."""
     if target is None:
         raise TargetError("no target column was named; pass target=COLUMN (the column to predict)")
-    if target not in df.columns:
-        raise ColumnError(
-            f"target column '{target}' is not in the data; the columns are: {', '.join(map(str, df.columns))}"
-        )
-    y = df[target]
-    missing = y.isna()
-    if missing.all():
-        raise TargetError(f"target column '{target}' is entirely missing; choose a column with values")
-    if missing.any():
-        warnings.warn(f"{int(missing.sum())} rows with a missing target '{target}' were dropped", DataWarning,
-                      stacklevel=3)
-        df, y = df[~missing], y[~missing]
+    df, y = _known_rows(df, target, "target")
     if task.classifies:
         counts = y.astype(str).value_counts()
         if len(counts) < 2:
@@ -64,19 +70,10 @@ def feature_columns(X: pd.DataFrame, roles, drop=()) -> tuple[dict, list, dict]:
 
 
 def label_column(df: pd.DataFrame, label: str | None) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The table without its evaluation-only ``label`` column, and that column (None without a label)."""
     if label is None:
         return df, None
-    if label not in df.columns:
-        raise ColumnError(f"label column '{label}' is not in the data; the columns are: "
-                          f"{', '.join(map(str, df.columns))}")
-    y = df[label]
-    missing = y.isna()
-    if missing.all():
-        raise TargetError(f"label column '{label}' is entirely missing; choose a column with values")
-    if missing.any():
-        warnings.warn(f"{int(missing.sum())} rows with a missing label '{label}' were dropped", DataWarning,
-                      stacklevel=4)
-        df, y = df[~missing], y[~missing]
+    df, y = _known_rows(df, label, "label")
     return df.drop(columns=[label]).reset_index(drop=True), y.reset_index(drop=True)
 
 

@@ -1,13 +1,16 @@
 """Ensembles: greedy ensemble selection with replacement (Caruana et al., ICML 2004), the method behind
-AutoGluon's weighted ensemble, over the candidates' predictions on the inner validation part.
+AutoGluon's weighted ensemble, over the candidates' predictions on the blend part: a fifth of the training
+rows held out of tuning (the winning trial of each model predicts it; no trial was scored on it, so no
+model's predictions there are flattered by having been chosen for them).
 
 Starting from the best single model, each of ``rounds`` steps adds (again, if it helps most) the model whose
-addition most improves the validation score of the ensemble's average; a member's weight is the share of
-steps that chose it. The selection is bagged (after the paper's section 4.3): 20 selections, each on a
-bootstrap sample of the validation rows, their weights averaged, so that a small validation part does not
-hand the whole ensemble to the one model that happens to fit it best. Classifiers are averaged by their class probabilities and selected by log loss (a
-smooth, proper score: accuracy would leave most steps tied), regressors by their predictions and RMSE.
-The weights, found on the validation part, then average the predictions that the members, fitted on the
+addition most improves the blend score of the ensemble's average; a member's weight is the share of steps
+that chose it. The selection is bagged (after the paper's section 4.3): 20 selections, each on a bootstrap
+sample of the blend rows, their weights averaged, so that a small blend part does not hand the whole
+ensemble to the one model that happens to fit it best. Classifiers are averaged by their class
+probabilities and selected by log loss (a smooth, proper score: accuracy would leave most steps tied),
+regressors by their predictions and RMSE.
+The weights, found on the blend part, then average the predictions that the members, fitted on the
 whole training part, make for the test part.
 
 Three ensembles join a leaderboard: of all candidates (kind "ensemble"), of the deep ones only (kind
@@ -30,7 +33,7 @@ BAGS = 20
 
 @dataclass
 class Member:
-    """One fitted candidate: its predictions on the inner validation part and on the test part."""
+    """One fitted candidate: its predictions on the blend part and on the test part."""
 
     name: str
     kind: str
@@ -86,8 +89,8 @@ def select(valid: dict[str, np.ndarray], y, classifies: bool, classes=None, roun
            bags: int = BAGS, seed: int = 0) -> dict[str, float]:
     """The weights (summing to 1) of the models in ``valid``: bagged greedy selection with replacement.
 
-    Each of ``bags`` selections runs on a bootstrap sample of the validation rows and the weights are
-    averaged: one selection on a small validation part hands every step to whichever model happens to fit
+    Each of ``bags`` selections runs on a bootstrap sample of the rows of ``valid`` and the weights are
+    averaged: one selection on a small part hands every step to whichever model happens to fit
     those rows best, while the bags see what holds across them (after Caruana et al. 2004, section 4.3, who
     bag over models; with the few models of one comparison, leaving half of them out of each bag would
     hand the weight to the weak ones, so the rows are bagged instead). ``bags=1``: one plain selection."""

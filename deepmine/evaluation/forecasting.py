@@ -97,6 +97,23 @@ class ForecastingTask(Task):
         return Prepared(series, None, None, None, info, "mase", shown=series.to_frame(name=series.name or "y"),
                         size=len(series), unit="points", extra={"season": season})
 
+    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
+              blend_size: float = 0.0) -> Prepared:
+        """The series before the backtest's first origin, backtested the same way (as many origins as fit):
+        a forecaster is tuned on no point that the leaderboard scores it on."""
+        info = prepared.info
+        horizon, step = info["horizon"], info["step"]
+        first_origin = len(prepared.train) - horizon - (info["n_origins"] - 1) * step
+        history = prepared.train.iloc[:first_origin]
+        n_origins = next((n for n in range(info["n_origins"], 0, -1)
+                          if len(history) - horizon - (n - 1) * step >= max(3, 2 * horizon)), 0)
+        if not n_origins:
+            raise DataError(f"the {len(history)} points before the backtest are too few to tune a forecaster on "
+                            f"(horizon {horizon}); leave out budget (--budget), or use fewer origins")
+        return Prepared(history, None, None, None, {**info, "n_origins": n_origins, "valid_rows": n_origins * horizon,
+                                                     "train_rows": len(history)},
+                        prepared.primary, size=len(history), unit="points", extra={**prepared.extra, "trial": True})
+
     def build(self, candidate, prepared: Prepared, random_state: int, options):
         return set_matching_params(candidate.factory(random_state), {"season": prepared.extra["season"],
                                                                      **dict(options)})
@@ -112,6 +129,8 @@ class ForecastingTask(Task):
         scores, frame = backtest(fitting.model, prepared.train, info["horizon"], info["n_origins"], info["step"],
                                  prepared.extra["season"])
         fitting.row.update({m: scores[m] for m in FORECAST_METRICS}, fit_s=scores["fit_s"])
+        if prepared.extra.get("trial"):  # a tuning trial: its backtest scores are all it needs
+            return
         fitting.artefacts["backtest"] = frame
         fitting.model = fitting.remake()
         fitting.model.fit(prepared.train, horizon=info["horizon"])
@@ -131,11 +150,16 @@ def forecasting_candidates() -> list[Candidate]:
 
     return [
         Candidate("mlp", "deep", lambda s: MLPForecaster(random_state=s),
-                  "MLP from the last window to every horizon step (direct), per-window standardisation"),
+                  "MLP from the last window to every horizon step (direct), per-window standardisation",
+                  space={"lr": ("log", 3e-4, 3e-3), "hidden": ("choice", [(256, 256), (128, 128), (512, 512), (256,)]),
+                         "dropout": ("float", 0.0, 0.3)}),
         Candidate("lstm", "deep", lambda s: LSTMForecaster(random_state=s),
-                  "LSTM over the (patched) window, linear head to every horizon step"),
+                  "LSTM over the (patched) window, linear head to every horizon step",
+                  space={"lr": ("log", 1e-3, 1e-2), "hidden": ("choice", [32, 64, 128]), "num_layers": ("int", 1, 2)}),
         Candidate("nbeats", "deep", lambda s: NBEATSForecaster(random_state=s),
-                  "N-BEATS generic (Oreshkin et al. 2020): residual stacks of fully connected blocks"),
+                  "N-BEATS generic (Oreshkin et al. 2020): residual stacks of fully connected blocks",
+                  space={"lr": ("log", 3e-4, 3e-3), "width": ("choice", [128, 256, 512]), "n_blocks": ("int", 2, 4),
+                         "layers": ("int", 2, 4)}),
         Candidate("naive", "traditional", lambda s: NaiveForecaster(), "the last value"),
         Candidate("seasonal_naive", "traditional", lambda s: SeasonalNaiveForecaster(),
                   "the value one season earlier"),

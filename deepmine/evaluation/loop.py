@@ -29,6 +29,8 @@ from deepmine.evaluation.task import Fitting, Prepared, Task
 from deepmine.evaluation.tuning import Budget, Sharing, apply, parse_budget, trials_frame, tune
 from deepmine.training.checkpoints import checkpoint_scope
 
+BLEND = 0.2  # the share of the training rows that weights the ensembles
+
 
 def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
         options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
@@ -38,7 +40,8 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
 
     ``budget`` (trials per model, or a time such as "10m") tunes each candidate that declares a search
     space on an inner validation part of the training rows first; ``ensemble`` (by default: when there
-    is a budget) adds the three ensembles of :mod:`~deepmine.evaluation.ensembles`, weighted on that part.
+    is a budget) adds the three ensembles of :mod:`~deepmine.evaluation.ensembles`, weighted on another
+    part of the training rows that no trial was scored on.
     ``workers`` processes run each candidate's trials over one shared Optuna ``storage`` (a database URL; a
     journal file in a temporary folder by default), whose studies are named after ``study`` (give the same
     name and storage on several machines to share the trials; see :class:`~deepmine.evaluation.tuning.Sharing`).
@@ -52,7 +55,9 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
                                  f"{task.name} has neither yet")
         ensemble = False
     candidates = task.select(models)
-    inner = task.inner(prepared, random_state) if (not budget.empty or ensemble) else None
+    # with ensembles a fifth of the training rows weights them, held out of the trials (see tuning.py)
+    inner = (task.inner(prepared, random_state, blend_size=BLEND if ensemble else 0.0)
+             if (not budget.empty or ensemble) else None)
     with _sharing(budget, workers, storage, study) as sharing:
         return _run(task, prepared, candidates, inner, random_state, options, progress, budget, ensemble, sharing)
 
@@ -139,7 +144,9 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     info = {**prepared.info, "random_state": random_state, "options": options, **artefacts}
     if not budget.empty:
         info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
-                    valid_rows=inner.info["valid_rows"])
+                    tuning_rows=inner.info["train_rows"], valid_rows=inner.info["valid_rows"])
+    if inner is not None and "blend_rows" in inner.info:
+        info["blend_rows"] = inner.info["blend_rows"]
     if ensemble and len(members) >= 2:
         ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, random_state)
         info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights,
@@ -176,7 +183,7 @@ def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilit
     """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
     members = [m for m in members if m.valid is not None and m.test is not None]  # classifiers need probabilities
     classes = np.sort(_classes(task, inner)) if task.classifies else None
-    ensembles = build_ensembles(members, inner.y_test, task.classifies, classes, seed=random_state)
+    ensembles = build_ensembles(members, inner.extra["blend"][1], task.classifies, classes, seed=random_state)
     by_name = {m.name: m for m in members}
     for ens in ensembles:
         test_output = ens.combine({n: by_name[n].test for n in ens.weights})

@@ -66,6 +66,14 @@ TFIDF_C_SPACE = {"C": ("log", 1e-2, 1e2)}  # logistic regression's and the linea
 NAIVE_BAYES_SPACE = {"alpha": ("log", 1e-3, 10.0)}  # MultinomialNB's additive smoothing, 0.1 by default
 
 
+# anomaly detectors, tuned on labelled rows they were not fitted on (ROC-AUC)
+AUTOENCODER_SPACE = {"lr": ("log", 3e-4, 3e-3), "code_dim": ("choice", [2, 4, 8, 16]),
+                     "hidden": ("choice", [(64, 32), (32, 16), (128, 64), (256, 128)]),
+                     "dropout": ("float", 0.0, 0.3), "weight_decay": ("choice", [0.0, 1e-5, 1e-4])}
+SVDD_SPACE = {"lr": ("log", 3e-4, 3e-3), "code_dim": ("choice", [8, 16, 32, 64]),
+              "hidden": ("choice", [(128, 64), (64, 32), (256, 128)]), "weight_decay": ("log", 1e-7, 1e-4)}
+
+
 TASKS: dict[str, Task] = {}
 
 
@@ -191,19 +199,25 @@ def _register_anomaly() -> None:
 
     task = register_task(AnomalyTask("anomaly", tuple(ANOMALY_METRICS), "roc_auc", stratify=True, unsupervised=True))
     task.register(Candidate("autoencoder", "deep", lambda s: anomaly.AutoencoderDetector(random_state=s),
-                            "dense autoencoder; score = reconstruction error"))
+                            "dense autoencoder; score = reconstruction error", space=AUTOENCODER_SPACE))
     task.register(Candidate("vae", "deep", lambda s: anomaly.VAEDetector(random_state=s),
-                            "variational autoencoder; score = reconstruction error from the mean code"))
+                            "variational autoencoder; score = reconstruction error from the mean code",
+                            space={**AUTOENCODER_SPACE, "beta": ("log", 0.25, 4.0)}))
     task.register(Candidate("deep_svdd", "deep", lambda s: anomaly.DeepSVDD(random_state=s),
-                            "Deep SVDD (Ruff et al. 2018); score = squared distance to a fixed centre (the mean initial code)"))
+                            "Deep SVDD (Ruff et al. 2018); score = squared distance to a fixed centre (the mean initial "
+                            "code)", space=SVDD_SPACE))
     task.register(Candidate("isolation_forest", "traditional",
-                            lambda s: anomaly.IsolationForestDetector(random_state=s), "Isolation Forest"))
-    task.register(Candidate("lof", "traditional", lambda s: anomaly.LOFDetector(), "local outlier factor (novelty)"))
+                            lambda s: anomaly.IsolationForestDetector(random_state=s), "Isolation Forest",
+                            space={"max_samples": ("choice", ["auto", 0.25, 0.5, 1.0]),
+                                   "max_features": ("float", 0.5, 1.0)}))
+    task.register(Candidate("lof", "traditional", lambda s: anomaly.LOFDetector(), "local outlier factor (novelty)",
+                            space={"n_neighbors": ("log_int", 5, 100)}))
     task.register(Candidate("one_class_svm", "traditional", lambda s: anomaly.OneClassSVMDetector(),
-                            "one-class SVM, RBF kernel"))
+                            "one-class SVM, RBF kernel", space={"nu": ("log", 0.01, 0.5)}))
     task.register(Candidate("robust_covariance", "traditional",
                             lambda s: anomaly.RobustCovarianceDetector(random_state=s),
-                            "robust Mahalanobis distance (MCD; robust z-scores when the covariance is singular)"))
+                            "robust Mahalanobis distance (MCD; robust z-scores when the covariance is singular)",
+                            space={"support_fraction": ("choice", [None, 0.6, 0.75, 0.9])}))
 
 
 def _register_clustering() -> None:

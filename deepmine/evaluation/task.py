@@ -147,11 +147,14 @@ class Task:
         split depends on one, such as anomaly detection's ``train_on``); ``task_options`` the task's own."""
         raise NotImplementedError(f"{type(self).__name__} does not say how to read its data")
 
-    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2) -> Prepared:
-        """A split of the training part, for tuning and ensembles: ``valid_size`` of it held out, never the test
-        part; by time or by group when the test part was (``extra["inner_split"]``), else stratified for a
-        classifier and at random otherwise. The tasks that fit on cases with labels share this one."""
-        from deepmine.data.split import group_split, random_split, stratified_split, time_split
+    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
+              blend_size: float = 0.0) -> Prepared:
+        """A split of the training part, for tuning and ensembles: ``valid_size`` of it held out to score the
+        trials and, with ``blend_size``, another part held out to weight the ensembles (in ``extra["blend"]``:
+        the winning trial's predictions there are not flattered by having been chosen on them); never the
+        test part. Drawn by time or by group when the test part was (``extra["inner_split"]``), else
+        stratified for a classifier and at random otherwise. The tasks that fit on cases with labels share
+        this one."""
         from deepmine.evaluation.prepared import take
 
         if prepared.y_train is None or prepared.y_test is None or prepared.extra.get("streamed"):
@@ -159,21 +162,38 @@ class Task:
                                  f"known answers to hold a validation part out of; leave out budget (--budget)")
         y = pd.Series(np.asarray(prepared.y_train))
         how = prepared.extra.get("inner_split")  # ("time", values) or ("group", values): as the test part was
-        if how is not None and how[0] == "time":
-            train, valid = time_split(how[1], valid_size)
-        elif how is not None and how[0] == "group":
-            train, valid = group_split(how[1], valid_size, random_state)
-        elif self.classifies:
-            train, valid = stratified_split(y.astype(str), valid_size, random_state)
-        else:
-            train, valid = random_split(len(y), valid_size, random_state)
-        y_train, y_valid = y.iloc[train].reset_index(drop=True), y.iloc[valid].reset_index(drop=True)
-        if isinstance(prepared.y_train, np.ndarray):
-            y_train = y_train.to_numpy()
+        rest = np.arange(len(y))
+        blend = None
+        if blend_size:
+            rest, blend = self._split_rows(rest, y, how, blend_size, random_state)
+        train, valid = self._split_rows(rest, y, how, valid_size / (1 - blend_size), random_state)
+
+        def labels(rows):
+            part = y.iloc[rows].reset_index(drop=True)
+            return part.to_numpy() if isinstance(prepared.y_train, np.ndarray) else part
+
         extra = {**prepared.extra, "cv": None}
-        return Prepared(take(prepared.train, train), take(prepared.train, valid), y_train, y_valid,
-                        {"train_rows": int(len(train)), "valid_rows": int(len(valid))}, prepared.primary,
-                        size=len(train), unit=prepared.unit, extra=extra)
+        info = {"train_rows": int(len(train)), "valid_rows": int(len(valid))}
+        if blend is not None:
+            extra["blend"] = (take(prepared.train, blend), y.iloc[blend].reset_index(drop=True))
+            info["blend_rows"] = int(len(blend))
+        return Prepared(take(prepared.train, train), take(prepared.train, valid), labels(train),
+                        y.iloc[valid].reset_index(drop=True), info, prepared.primary, size=len(train),
+                        unit=prepared.unit, extra=extra)
+
+    def _split_rows(self, rows: np.ndarray, y: pd.Series, how, share: float, random_state: int):
+        """``rows`` (positions in the training part) split in two, the second ``share`` of them."""
+        from deepmine.data.split import group_split, random_split, stratified_split, time_split
+
+        if how is not None and how[0] == "time":
+            a, b = time_split(how[1].iloc[rows].reset_index(drop=True), share)
+        elif how is not None and how[0] == "group":
+            a, b = group_split(how[1].iloc[rows].reset_index(drop=True), share, random_state)
+        elif self.classifies:
+            a, b = stratified_split(y.iloc[rows].astype(str).reset_index(drop=True), share, random_state)
+        else:
+            a, b = random_split(len(rows), share, random_state)
+        return rows[np.asarray(a)], rows[np.asarray(b)]
 
     def build(self, candidate: Candidate, prepared: Prepared, random_state: int, options: Mapping[str, Any]):
         """The candidate's model, with ``options`` set on every parameter of that name; None skips it."""

@@ -9,15 +9,18 @@ comparison (``budget="10m"``, ``"90s"``, ``"1h"``):
 - a budget in trials gives the same trials, and so the same leaderboard, on every run with the same
   seed (the sampler is seeded; each trial's model takes the comparison's seed);
 - a wall-clock budget is shared evenly by the candidates that have a search space, in the order they
-  are fitted, each candidate's unused time passing to the next. It gives up repeatability (how many
-  trials fit in the time depends on the machine and its load) and stops a candidate after the trial
-  that crosses its share, so the whole run can overrun by one trial;
+  are fitted, each candidate's unused time passing to the next and each keeping back the time its final
+  fit will take (its default trial's seconds, scaled by the rows of the whole training part). It gives up
+  repeatability (how many trials fit in the time depends on the machine and its load) and stops a
+  candidate after the trial that crosses its share, so the whole run can overrun by about one trial;
 - candidates without a search space (a majority-class baseline, ridge's own cross-validated alpha)
   are fitted once, as without a budget.
 
 The winning parameters are fitted on the whole training part and scored on the test part by the
 comparison's loop, like any other model. :class:`Tuned` keeps every trial (for ``trials.csv``) and the
-winning trial's predictions on the inner validation part (for ensembles).
+winning trial's predictions on the blend part: with ensembles, a fifth of the training rows is held out of
+the trials altogether (they fit on three fifths and are scored on one), and the ensembles are weighted on
+it, where no model was chosen for doing well.
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ def apply(model, values: Mapping[str, Any]):
 @dataclass
 class Tuned:
     """What tuning one candidate found: the winning values ({} when the default won), every trial, and the
-    winning trial's predictions (and probabilities) on the inner validation part."""
+    winning trial's predictions (and probabilities) on the part held out to weight the ensembles."""
 
     values: dict
     trials: list[dict] = field(default_factory=list)
@@ -174,6 +177,9 @@ def tune(task: Task, fitting: Fitting, prepared: Prepared, inner: Prepared, budg
     if sharing is not None and cand.space:
         return _tune_shared(task, cand, inner, budget, seconds, random_state, options, sharing, progress,
                             keep_predictions, start)
+    if seconds is not None:  # leave time for the final fit on the whole training part (more rows than a trial's)
+        reserve = prepared.size / max(inner.size, 1)
+        return _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start, reserve)
     return _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start)
 
 
@@ -192,13 +198,19 @@ def _evaluator(task: Task, cand, inner: Prepared, random_state: int, options):
             task.fit(trial_fit, inner)
             task.predict(trial_fit, inner)
             scores = task.evaluate(trial_fit, inner)
+            blend = inner.extra.get("blend")
+            if blend is not None:  # the part that weights the ensembles: predicted, never scored
+                held = Fitting(cand, trial_fit.model, {})
+                task.predict(held, Prepared(inner.train, blend[0], inner.y_train, blend[1], extra=inner.extra))
+                trial_fit.extra["blend"] = (held.prediction, held.proba)
         score = float(scores.get(primary, trial_fit.row.get(primary, np.nan)))
         return score, trial_fit, time.perf_counter() - t0
 
     return evaluate
 
 
-def _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start) -> Tuned:
+def _tune_here(task, cand, inner, budget, seconds, random_state, options, progress, start,
+               reserve: float = 0.0) -> Tuned:
     import optuna
 
     space = cand.space
@@ -216,6 +228,8 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
         return score
 
     evaluate({})  # trial 0: the default setting
+    if seconds is not None:  # a wall-clock share: the final fit will take about trial 0's time, scaled by the rows
+        seconds -= reserve * trials[0]["seconds"]
     n_more = None if budget.trials is None else max(budget.trials - 1, 0)
     if space and (n_more or (seconds is not None and seconds > time.perf_counter() - start)):
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -242,10 +256,12 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
 
 
 def _tuned(values, trials, trial_fit, seconds) -> Tuned:
+    """The winner, with its predictions on the part that weights the ensembles (the blend part when there is
+    one, else the validation part it won on)."""
     if trial_fit is None:
         return Tuned(values, trials, seconds=seconds)
-    return Tuned(values, trials, trial_fit.prediction, trial_fit.proba, seconds,
-                 getattr(trial_fit.model, "classes_", None))
+    prediction, proba = trial_fit.extra.get("blend", (trial_fit.prediction, trial_fit.proba))
+    return Tuned(values, trials, prediction, proba, seconds, getattr(trial_fit.model, "classes_", None))
 
 
 def _shares(total: int, workers: int) -> list[int]:

@@ -134,7 +134,26 @@ class AnomalyTask(UnsupervisedTask):
         y_train = y.iloc[train].to_numpy() if semi else None
         y_test = None if y is None else y.iloc[test].reset_index(drop=True)
         return Prepared(X_train, X_test, y_train, y_test, info, "roc_auc" if y is not None else None, shown=X,
-                        size=len(X_train))
+                        size=len(X_train), extra={"labels": None if y is None else y.iloc[train].reset_index(drop=True),
+                                                  "semi": semi})
+
+    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
+              blend_size: float = 0.0) -> Prepared:
+        """A stratified split of the training rows by their labels: the detectors fit on one part (on its normal
+        rows with train_on="normal") and are scored by ROC-AUC on the other."""
+        from deepmine.errors import ParameterError
+
+        labels = prepared.extra.get("labels")
+        if labels is None or prepared.y_test is None:
+            raise ParameterError("anomaly detection is tuned on labelled rows it was not fitted on; pass "
+                                 "label=COLUMN (--label), or leave out budget (--budget)")
+        train, valid = stratified_split(labels, valid_size, random_state)
+        X_train = prepared.train.iloc[train].reset_index(drop=True)
+        X_valid = prepared.train.iloc[valid].reset_index(drop=True)
+        y_train = labels.iloc[train].to_numpy() if prepared.extra.get("semi") else None
+        return Prepared(X_train, X_valid, y_train, labels.iloc[valid].reset_index(drop=True),
+                        {**prepared.info, "train_rows": int(len(train)), "valid_rows": int(len(valid))},
+                        prepared.primary, size=len(train), extra=dict(prepared.extra))
 
     def fit(self, fitting: Fitting, prepared: Prepared) -> None:
         fitting.model.fit(prepared.train, prepared.y_train)

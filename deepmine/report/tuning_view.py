@@ -50,7 +50,8 @@ def tuning_section(run: RunData) -> str:
             f"<li><strong>{html.escape(name)}</strong> ({html.escape(str(e.get('kind')))}): "
             + ", ".join(f"{html.escape(m)} {w:.2f}" for m, w in e.get("weights", {}).items()) + "</li>"
             for name, e in ensembles.items())
-        parts.append(f"<p>Ensembles (greedy selection with replacement on the validation rows; weights):</p>"
+        parts.append(f"<p>Ensembles (bagged greedy selection with replacement on the "
+                     f"{run.info.get('blend_rows', '')} training rows held out of tuning; weights):</p>"
                      f"<ul>{items}</ul>")
     return "\n".join(parts)
 

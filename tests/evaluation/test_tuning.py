@@ -52,8 +52,10 @@ def test_trials_are_seeded_scored_on_training_rows_and_never_worse_than_the_defa
     assert counts == {"logistic_regression": 4, "hist_gradient_boosting": 4, "logistic_neuron": 4, "majority": 1}
     assert (trials[trials.trial == 0]["params"] == "{}").all()
     assert trials["state"].eq("complete").all()
-    # the validation rows are a fifth of the training part: the test part is never seen by a trial
-    assert board.info["valid_rows"] == math.ceil(0.2 * board.info["train_rows"])
+    # a fifth of the training part scores the trials, another fifth weights the ensembles: the test part is
+    # never seen by a trial
+    n = board.info["train_rows"]
+    assert abs(board.info["valid_rows"] - 0.2 * n) <= 2 and board.info["blend_rows"] == math.ceil(0.2 * n)
     for name, values in board.info["tuned"].items():  # a winner beats its default on the validation rows
         scores = trials[trials.model == name].set_index("trial")["score"]
         best = trials[(trials.model == name) & (trials.params == json.dumps(_jsonable(values), sort_keys=True))]
@@ -208,3 +210,24 @@ def test_bagged_selection_is_seeded_sums_to_one_and_keeps_a_clear_winner_first()
     b = np.clip(truth + rng.normal(0, 0.3, truth.shape), 0.01, 1)
     mixed = select({"a": a, "b": b}, y, classifies=True, classes=[0, 1])
     assert set(mixed) == {"a", "b"} and min(mixed.values()) > 0.2
+
+
+def test_anomaly_detectors_are_tuned_on_labelled_training_rows():
+    from deepmine.datasets import load
+
+    rows = load("shuttle").frame.sample(600, random_state=0).reset_index(drop=True)
+    board = compare("anomaly", rows, label="anomaly", models="isolation_forest,lof", budget=3)
+    trials = board.info["trials"]
+    assert trials.groupby("model").size().to_dict() == {"isolation_forest": 3, "lof": 3}
+    assert board.info["valid_rows"] == math.ceil(0.2 * board.info["train_rows"]) and "ensembles" not in board.info
+    with pytest.raises(ParameterError, match="tuned on labelled rows"):
+        compare("anomaly", rows.drop(columns="anomaly"), models="lof", budget=2)
+
+
+def test_forecasters_are_tuned_on_the_points_before_the_backtest():
+    board = compare("forecasting", "dataset:airline", target="passengers", time_column="month", horizon=12,
+                    models="seasonal_naive,lstm", budget=2, options={"max_epochs": 2})
+    trials = board.info["trials"]
+    assert set(trials["model"]) == {"lstm"} and len(trials) == 2  # seasonal naive has nothing to tune
+    # the backtest forecasts the last 36 months; the trials saw only the 108 before them
+    assert board.info["tuning_rows"] == 144 - 36 and board.info["valid_rows"] == 36
