@@ -729,7 +729,8 @@ def _autogluon_section(path: Path) -> list[str]:
                     f"`time_limit={limit}`. Scores: ROC-AUC (one-vs-rest for several classes) or R² on the "
                     f"held-out rows; seconds as measured (either side can overrun its limit).", "",
                     "| table | metric | deepmine best (s) | deepmine best deep | AutoGluon medium (s) | "
-                    "AutoGluon best (s) | best − AG best | best deep − AG best |", "|---|---|---|---|---|---|---:|---:|"]
+                    "AutoGluon best (s) | best − AG best | best deep − AG best |",
+                    "|---|---|---|---|---|---|---:|---:|"]
     for name, row in ours.get("tables", {}).items():
         ag = theirs.get("tables", {}).get(name, {})
         med, best = ag.get("medium_quality"), ag.get("best_quality")

@@ -73,8 +73,9 @@ def run(entry: BudgetEntry, seeds: list[int]) -> dict:
             records.append({**rec, "stage": "default"})
         for rec in _records(tuned, seed):
             records.append({**rec, "stage": "ensemble" if rec["model"].startswith("ensemble_") else "tuned"})
+        summary = tuned.to_dict()
         tuned_values[str(seed)] = {"tuned": tuned.info.get("tuned"), "ensembles": tuned.info.get("ensembles"),
-                                   "paired": tuned.to_dict()["paired"], "ensemble_gain": tuned.to_dict()["ensemble_gain"]}
+                                   "paired": summary["paired"], "ensemble_gain": summary["ensemble_gain"]}
         print(f"  {entry.name} seed {seed}: {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
     return {"name": entry.name, "task": entry.task, "dataset": entry.dataset, "models": entry.models,
             "budget": entry.budget, "seeds": seeds, "primary": default.primary, "note": entry.note,

@@ -5,8 +5,9 @@ Both models' predictions are resampled with the same rows (with replacement), th
 resample for both, and the middle ``level`` of the differences is the interval. When it spans zero the two
 models are tied on this data: another split could rank them the other way. Metrics that are averages over
 rows (accuracy, MAE, RMSE, log loss), R² and binary ROC-AUC are computed for many resamples at once from
-row weights (1,000 resamples up to 50,000 rows, fewer above, at least 200); the others (macro-F1, balanced accuracy, multi-class ROC-AUC, average precision) one resample
-at a time, with fewer resamples on large test parts (at least 200). A resample where the metric is
+row weights (1,000 resamples up to 50,000 rows, fewer above, at least 200); the others (macro-F1,
+balanced accuracy, multi-class ROC-AUC, average precision) one resample at a time, with fewer resamples
+on large test parts (at least 200). A resample where the metric is
 undefined (a single class) is left out. A metric of a whole partition or graph (NMI of clusters,
 modularity) has no rows to resample; its verdict says the difference is from one run.
 """

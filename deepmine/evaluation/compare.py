@@ -39,12 +39,13 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     budget : tune every candidate that declares a search space before its final fit: a number of trials per
         model (``50``) or a wall-clock time for the whole comparison (``"10m"``, ``"90s"``, ``"1h"``). Trials
         are scored on a fifth of the training part, held out (never the test part; with ensembles another
-        fifth is held out to weight them); trial 0 is the default setting. The leaderboard gains ``trials`` and ``tune_s``; ``info["trials"]`` holds every trial and
-        ``info["tuned"]`` the winning values. None or 0: every model at its defaults, as without it. See
-        :mod:`deepmine.evaluation.tuning`.
+        fifth is held out to weight them); trial 0 is the default setting. The leaderboard gains ``trials``
+        and ``tune_s``; ``info["trials"]`` holds every trial and ``info["tuned"]`` the winning values. None
+        or 0: every model at its defaults, as without it. See :mod:`deepmine.evaluation.tuning`.
     ensemble : add three rows, greedy weighted ensembles (Caruana et al. 2004) of all the candidates, of the
         deep ones and of the traditional ones, weighted on a fifth of the training part that no trial was
-        scored on (classification and regression tasks); by default when there is a budget. See :mod:`deepmine.evaluation.ensembles`.
+        scored on (classification and regression tasks); by default when there is a budget. See
+        :mod:`deepmine.evaluation.ensembles`.
     workers, storage, study : run each candidate's trials in ``workers`` processes that share one Optuna
         storage: a database URL (``postgresql+psycopg://user@host/db`` when the workers are on several
         machines, each running the same comparison with the same ``storage`` and ``study``), else a journal

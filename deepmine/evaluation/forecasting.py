@@ -92,8 +92,8 @@ class ForecastingTask(Task):
         info = {"rows": int(len(series)), "horizon": horizon, "season": season, "n_origins": n_origins,
                 "step": step or horizon, "freq": getattr(series.index, "freqstr", None),
                 "interval": dict(options or {}).get("interval", 0.9),
-                "split": f"rolling origin: {n_origins} origins, the last {horizon + (n_origins - 1) * (step or horizon)} "
-                         f"points forecast"}
+                "split": f"rolling origin: {n_origins} origins, the last "
+                         f"{horizon + (n_origins - 1) * (step or horizon)} points forecast"}
         return Prepared(series, None, None, None, info, "mase", shown=series.to_frame(name=series.name or "y"),
                         size=len(series), unit="points", extra={"season": season})
 
