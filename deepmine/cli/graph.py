@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
-                                 TABLE_OPTION, friendly, out, parse_k, run_compare)
+                                 STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION, friendly,
+                                 out, parse_k, run_compare)
 
 graph_app = typer.Typer(help="Networks: communities (DeepWalk / node2vec + k-means vs Louvain, label propagation, "
                              "spectral) and link prediction (embeddings vs common neighbours, Adamic-Adar).",
@@ -84,15 +85,18 @@ def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, tar
                                                                    "non-edges) to score."),
           models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
           table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
-          force: bool = FORCE_OPTION):
+          force: bool = FORCE_OPTION, budget: Optional[str] = TUNE_OPTION, workers: int = WORKERS_OPTION,
+          storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
     """Predict missing links: hold out edges, score them and as many non-edges by node2vec/DeepWalk
     similarity beside common neighbours, Adamic-Adar, Jaccard and preferential attachment.
 
-    Writes the leaderboard and scores.csv (each held-out pair, whether it is an edge, every model's score)."""
+    Writes the leaderboard and scores.csv (each held-out pair, whether it is an edge, every model's score).
+    With --budget the embeddings' walks are tuned first on edges held out of the training graph."""
     kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), test_size=test_size,
-                  models=models, random_state=seed, table=table, query=query)
+                  models=models, random_state=seed, table=table, query=query, budget=budget, workers=workers,
+                  storage=storage, study=study)
 
     command = {"source": source, "target": target, "weight": weight, "test_size": test_size, "models": models,
-               "seed": seed}
+               "seed": seed, "budget": budget}
     run_compare("link_prediction", data, out_dir, force, keep_all, command, kwargs,
                 _graph_title("link prediction", data, seed))

@@ -84,6 +84,17 @@ class LinkPredictionTask(Task):
         return Prepared(split.train, split.pairs, None, pd.Series(split.labels, name="edge"), info, self.primary,
                         shown=pairs, graph=graph, size=split.train.n_edges, unit="edges")
 
+    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.1,
+              blend_size: float = 0.0) -> Prepared:
+        """The training graph split again the same way: trials fit on what is left and score the edges held out
+        of it (and as many non-edges); the leaderboard's held-out edges are never seen."""
+        from deepmine.graph.links import split_edges
+
+        split = split_edges(prepared.train, test_size=prepared.info["test_size"], random_state=random_state)
+        return Prepared(split.train, split.pairs, None, pd.Series(split.labels, name="edge"),
+                        {"train_rows": split.train.n_edges, "valid_rows": int(len(split.labels))}, self.primary,
+                        graph=prepared.train, size=split.train.n_edges, unit="edges")
+
     def fit(self, fitting: Fitting, prepared: Prepared) -> None:
         fitting.model.fit(prepared.train)
 

@@ -66,6 +66,12 @@ TFIDF_C_SPACE = {"C": ("log", 1e-2, 1e2)}  # logistic regression's and the linea
 NAIVE_BAYES_SPACE = {"alpha": ("log", 1e-3, 10.0)}  # MultinomialNB's additive smoothing, 0.1 by default
 
 
+# graph embeddings for link prediction, tuned on edges held out of the training graph (after the node2vec
+# paper's sweeps: p and q in {0.25 .. 4}, dimensions, walk length and context size)
+DEEPWALK_SPACE = {"dimensions": ("choice", [32, 64, 128]), "walk_length": ("choice", [20, 40, 80]),
+                  "window": ("int", 3, 10)}
+NODE2VEC_SPACE = {**DEEPWALK_SPACE, "p": ("log", 0.25, 4.0), "q": ("log", 0.25, 4.0)}
+
 # anomaly detectors, tuned on labelled rows they were not fitted on (ROC-AUC)
 AUTOENCODER_SPACE = {"lr": ("log", 3e-4, 3e-3), "code_dim": ("choice", [2, 4, 8, 16]),
                      "hidden": ("choice", [(64, 32), (32, 16), (128, 64), (256, 128)]),
@@ -358,8 +364,10 @@ def _register_graph() -> None:
             ("node2vec_hadamard", "node2vec", "hadamard", "logistic regression on node2vec vector products"),
             ("node2vec_cosine", "node2vec", "cosine", "cosine similarity of node2vec vectors"),
             ("deepwalk_cosine", "deepwalk", "cosine", "cosine similarity of DeepWalk vectors")):
+        # the embedding as an estimator (its defaults, as the name gives), so a budget can tune its walks
         task.register(Candidate(name, "deep", lambda s, e=embedding, c=scoring: links().EmbeddingLinkPredictor(
-            e, c, random_state=s), text))
+            graph.Node2Vec() if e == "node2vec" else graph.DeepWalk(), c, random_state=s), text,
+            space=NODE2VEC_SPACE if embedding == "node2vec" else DEEPWALK_SPACE))
     task.register(Candidate("common_neighbours", "traditional", lambda s: links().CommonNeighbours(),
                             "number of shared neighbours"))
     task.register(Candidate("adamic_adar", "traditional", lambda s: links().AdamicAdar(),

@@ -231,3 +231,13 @@ def test_forecasters_are_tuned_on_the_points_before_the_backtest():
     assert set(trials["model"]) == {"lstm"} and len(trials) == 2  # seasonal naive has nothing to tune
     # the backtest forecasts the last 36 months; the trials saw only the 108 before them
     assert board.info["tuning_rows"] == 144 - 36 and board.info["valid_rows"] == 36
+
+
+def test_link_predictors_tune_their_walks_on_edges_held_out_of_the_training_graph():
+    board = compare("link_prediction", "dataset:karate", models="deepwalk_cosine,adamic_adar", budget=2)
+    trials = board.info["trials"]
+    assert set(trials["model"]) == {"deepwalk_cosine"} and len(trials) == 2
+    # the trials' held-out pairs come from the training graph's edges, never the leaderboard's
+    assert board.info["tuning_rows"] < board.info["train_edges"]
+    params = json.loads(trials["params"].iloc[1])
+    assert set(params) == {"dimensions", "walk_length", "window"}
