@@ -65,6 +65,26 @@ class RecommendationTask(Task):
                         size=len(interactions), unit="interactions",
                         extra={"features": features, "rate": (rate_train, rate_test), "rank": (rank_train, rank_test), "k": k})
 
+    def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
+              blend_size: float = 0.0) -> Prepared:
+        """The split again, inside the training part: with ratings, a fifth of the training ratings scores the
+        trials by RMSE; without, each user's latest training interaction scores them by NDCG@k. The
+        leaderboard's held-out interactions are never seen."""
+        from deepmine.evaluation.recommend_metrics import leave_last_out, random_split
+
+        data = prepared.train
+        if data.explicit:
+            base = data.subset(prepared.extra["rate"][0])
+            rate, rank = random_split(base, valid_size, random_state), (None, None)
+            held = len(rate[1])
+        else:
+            base = data.subset(prepared.extra["rank"][0])
+            rate, rank = (None, None), leave_last_out(base, random_state)
+            held = len(rank[1])
+        return Prepared(base, None, None, None, {**prepared.info, "train_rows": len(base) - held,
+                                                 "valid_rows": int(held)}, prepared.primary, size=len(base),
+                        unit="interactions", extra={**prepared.extra, "rate": rate, "rank": rank, "trial": True})
+
     def build(self, candidate, prepared: Prepared, random_state: int, options):
         model = set_matching_params(candidate.factory(random_state), dict(options))
         if getattr(model, "uses_side_features", False) and not prepared.extra["features"]:
@@ -85,6 +105,8 @@ class RecommendationTask(Task):
             from deepmine.evaluation.recommend_metrics import rating_scores
 
             row.update(rating_scores(test.rating, pred))
+            if prepared.extra.get("trial"):  # a tuning trial on ratings: its RMSE is all it needs
+                return
             fitting.model = fitting.remake()
         # ranking is learned from what users did, not how they rated it (implicit feedback, as the
         # top-k literature does): a rating model ranks the films it predicts best, not the ones watched
@@ -100,7 +122,7 @@ class RecommendationTask(Task):
         row.setdefault("fit_s", time.perf_counter() - start)
 
     def predict(self, fitting: Fitting, prepared: Prepared) -> None:
-        if not fitting.keep:
+        if not fitting.keep or prepared.extra.get("trial"):
             return
         start = time.perf_counter()
         fitting.prediction = fitting.model.recommend_all(k=prepared.extra["k"])
@@ -109,15 +131,14 @@ class RecommendationTask(Task):
     def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
         from deepmine.evaluation.recommend_metrics import ranking_scores
 
-        if not fitting.keep:
+        if not fitting.keep or (prepared.extra.get("trial") and prepared.train.explicit):
             return {}
         scores = ranking_scores(fitting.model, fitting.extra["rank_train"],
                                 prepared.train.subset(prepared.extra["rank"][1]), k=prepared.extra["k"])
         return {m: v for m, v in scores.items() if m != "n_users"}
 
     def columns(self, names: list[str]) -> list[str]:
-        timings = [c for c in self.TIMINGS if c in names]
-        return ["model", "kind", *[c for c in names if c not in ("model", "kind", *self.TIMINGS)], *timings]
+        return self.columns_as_scored(names)
 
 
 __all__ = ["RecommendationTask"]

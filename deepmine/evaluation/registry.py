@@ -294,21 +294,32 @@ def _register_recommendation() -> None:
                                                  "map@10", "coverage"), "rmse", stratify=False,
                               input="interactions"))
     task.register(Candidate("matrix_factorization", "deep", lambda s: recommend.MatrixFactorization(random_state=s),
-                            "user and item embeddings + biases, mini-batch gradient descent (MSE or BPR)"))
+                            "user and item embeddings + biases, mini-batch gradient descent (MSE or BPR)",
+                            space={"lr": ("log", 1e-3, 2e-2), "factors": ("choice", [16, 32, 64, 128]),
+                                   "weight_decay": ("log", 1e-3, 1.0)}))
     task.register(Candidate("hybrid_mf", "deep",
                             lambda s: recommend.HybridMF(lr=0.01, lr_schedule="onecycle", max_epochs=15,
                                                          early_stopping=None, random_state=s),
-                            "matrix factorisation whose item vectors add their tags' (genres') vectors"))
+                            "matrix factorisation whose item vectors add their tags' (genres') vectors",
+                            space={"lr": ("log", 3e-3, 3e-2), "factors": ("choice", [32, 64, 128]),
+                                   "weight_decay": ("log", 1e-2, 1.0)}))
     task.register(Candidate("neumf", "deep", lambda s: recommend.NeuMF(random_state=s),
-                            "NeuMF (He et al. 2017): GMF and MLP towers"))
+                            "NeuMF (He et al. 2017): GMF and MLP towers",
+                            space={"lr": ("log", 3e-4, 3e-3), "factors": ("choice", [8, 16, 32]),
+                                   "dropout": ("float", 0.0, 0.3), "weight_decay": ("log", 1e-6, 1e-3)}))
     task.register(Candidate("popularity", "traditional", lambda s: recommend.Popularity(),
-                            "most interacted-with items; item mean rating shrunk to the global mean"))
+                            "most interacted-with items; item mean rating shrunk to the global mean",
+                            space={"shrink": ("log", 1.0, 100.0)}))
     task.register(Candidate("bias_baseline", "traditional", lambda s: recommend.BiasBaseline(),
-                            "global mean + regularised user and item biases"))
+                            "global mean + regularised user and item biases",
+                            space={"reg_user": ("log", 1.0, 50.0), "reg_item": ("log", 1.0, 50.0)}))
     task.register(Candidate("item_knn", "traditional", lambda s: recommend.ItemKNN(),
-                            "item-item cosine neighbours (k=50)"))
+                            "item-item cosine neighbours (k=50)",
+                            space={"k": ("log_int", 10, 200), "shrink": ("log", 1.0, 100.0)}))
     task.register(Candidate("als", "traditional", lambda s: recommend.ALSMatrixFactorization(random_state=s),
-                            "matrix factorisation by alternating least squares"))
+                            "matrix factorisation by alternating least squares",
+                            space={"factors": ("choice", [20, 50, 100]), "reg": ("log", 1e-3, 1.0),
+                                   "alpha": ("log", 1.0, 100.0)}))
 
 
 def _register_series() -> None:

@@ -241,3 +241,18 @@ def test_link_predictors_tune_their_walks_on_edges_held_out_of_the_training_grap
     assert board.info["tuning_rows"] < board.info["train_edges"]
     params = json.loads(trials["params"].iloc[1])
     assert set(params) == {"dimensions", "walk_length", "window"}
+
+
+def test_recommenders_are_tuned_inside_the_training_ratings():
+    from deepmine.datasets import load
+
+    ratings = load("movielens").frame
+    ratings = ratings[ratings["userId"].isin(ratings["userId"].unique()[:120])]
+    board = compare("recommendation", ratings, target="rating", user="userId", item="movieId",
+                    time_column="timestamp", models="bias_baseline,popularity", budget=2)
+    trials = board.info["trials"]
+    assert trials.groupby("model").size().to_dict() == {"bias_baseline": 2, "popularity": 2}
+    # trials are scored by RMSE on a fifth of the training ratings (the leaderboard holds out another fifth)
+    assert abs(board.info["valid_rows"] - 0.2 * 0.8 * len(ratings)) <= 2
+    assert trials["score"].between(0.5, 2.0).all()
+    assert list(board.frame.columns[-2:]) == ["tune_s", "trials"]
