@@ -95,7 +95,11 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
                           remake=lambda c=cand: task.build(c, prepared, random_state, options))
         with checkpoint_scope(cand.name):  # names this model's training checkpoints, when they are on
             tuned = None
-            if inner is not None and (cand.space or ensemble):
+            spent = budget.seconds is not None and time.perf_counter() - started >= budget.seconds
+            if spent and cand.space:
+                tunable_left -= 1
+            # a model reached once a wall-clock budget is spent is fitted once, at its defaults, outside the ensembles
+            if inner is not None and (cand.space or ensemble) and not spent:
                 share = None
                 if budget.seconds is not None and cand.space:
                     share = max(budget.seconds - (time.perf_counter() - started), 0.0) / max(tunable_left, 1)

@@ -13,6 +13,7 @@ comparison (``budget="10m"``, ``"90s"``, ``"1h"``):
   fit will take (its default trial's seconds, scaled by the rows of the whole training part). It gives up
   repeatability (how many trials fit in the time depends on the machine and its load) and stops a
   candidate after the trial that crosses its share, so the whole run can overrun by about one trial;
+  a model reached once the time is spent is fitted once at its defaults, and joins no ensemble;
 - candidates without a search space (a majority-class baseline, ridge's own cross-validated alpha)
   are fitted once, as without a budget.
 

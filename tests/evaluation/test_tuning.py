@@ -256,3 +256,13 @@ def test_recommenders_are_tuned_inside_the_training_ratings():
     assert abs(board.info["valid_rows"] - 0.2 * 0.8 * len(ratings)) <= 2
     assert trials["score"].between(0.5, 2.0).all()
     assert list(board.frame.columns[-2:]) == ["tune_s", "trials"]
+
+
+def test_models_reached_after_a_wall_clock_budget_is_spent_are_fitted_at_their_defaults(breast_cancer):
+    board = compare("classification", breast_cancer.frame, target="diagnosis",
+                    models="logistic_regression,hist_gradient_boosting,majority", budget="0.001s")
+    # the first model's default trial outlasts a millisecond: the others are not tuned and join no ensemble
+    assert set(board.info["trials"]["model"]) == {"logistic_regression"}
+    rows = board.frame.set_index("model")
+    assert rows.loc["hist_gradient_boosting", "trials"] != rows.loc["hist_gradient_boosting", "trials"]  # NaN
+    assert "ensembles" not in board.info  # one member is not an ensemble
