@@ -430,7 +430,6 @@ def verdict(result: dict) -> dict:
     """The paired comparison of the best deep and the best traditional model (each the best by its mean over
     the seeds), seed by seed."""
     import numpy as np
-    from scipy import stats
 
     primary, gib = result["primary"], result["greater_is_better"]
     out = {"primary": primary, "n": 0, "verdict": "n/a", "p": None, "diff": None, "ci": None,
@@ -468,20 +467,11 @@ def verdict(result: dict) -> dict:
         out["verdict"] = "n/a (1 seed)"
         out["reason"] = "a paired test needs at least 2 seeds"
         return out
-    if np.allclose(diff, diff[0]):  # no spread: the t statistic is undefined
-        if np.isclose(diff[0], 0.0):
-            out.update(verdict="tie", p=1.0, reason="identical on every seed")
-        else:
-            out.update(verdict="deep better" if diff[0] > 0 else "traditional better", p=0.0,
-                       reason="the same difference on every seed (deterministic)")
-        out["ci"] = [float(diff[0]), float(diff[0])]
-        return out
-    res = stats.ttest_rel(d, t)
-    p = float(res.pvalue)
-    sem = float(diff.std(ddof=1) / math.sqrt(len(diff)))
-    half = float(stats.t.ppf(0.975, len(diff) - 1) * sem)
-    out["ci"] = [out["diff"] - half, out["diff"] + half]
+    _, out["ci"], p = _paired(diff.tolist(), [0.0] * len(diff))
     out["p"] = p
+    if np.allclose(diff, diff[0]):  # no spread: the t statistic is undefined
+        out["reason"] = ("identical on every seed" if np.isclose(diff[0], 0.0)
+                         else "the same difference on every seed (deterministic)")
     out["verdict"] = "tie" if p >= ALPHA else ("deep better" if out["diff"] > 0 else "traditional better")
     return out
 
@@ -619,7 +609,8 @@ def _table_models_section(path: Path) -> list[str]:
 
 
 def _paired(a: list[float], b: list[float]) -> tuple[float, list[float] | None, float | None]:
-    """Mean of a - b, its 95 % t interval and the paired t-test's p (None with fewer than 2 pairs)."""
+    """Mean of a - b, its 95 % t interval and the paired t-test's p (None with fewer than 2 pairs). With no
+    spread the t statistic is undefined: p is 1 for no difference, 0 for the same difference every time."""
     import numpy as np
     from scipy import stats
 
@@ -629,7 +620,7 @@ def _paired(a: list[float], b: list[float]) -> tuple[float, list[float] | None, 
     if np.allclose(d, d[0]):
         return float(d[0]), [float(d[0]), float(d[0])], (1.0 if np.isclose(d[0], 0) else 0.0)
     half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
-    return float(d.mean()), [float(d.mean() - half), float(d.mean() + half)], float(stats.ttest_rel(a, b).pvalue)
+    return float(d.mean()), [float(d.mean() - half), float(d.mean() + half)], float(stats.ttest_1samp(d, 0.0).pvalue)
 
 
 def _budget_section(path: Path) -> list[str]:
