@@ -48,7 +48,7 @@ def _save(section: str, payload: dict, results: Path) -> None:
     tmp.replace(path)
 
 
-def _score_name(task: str, n_classes: int) -> str:
+def _score_name(task: str) -> str:
     return "r2" if task == "regression" else "roc_auc"
 
 
@@ -79,7 +79,7 @@ def run_deepmine(tables: list[str], limit: int, results: Path) -> None:
             warnings.simplefilter("ignore")
             board = compare(task, both, target=target, split_column="_split", budget=f"{limit}s", random_state=0)
         seconds = time.perf_counter() - start
-        metric = _score_name(task, frame[target].nunique())
+        metric = _score_name(task)
         table = board.frame.dropna(subset=[metric])
         best = table.sort_values(metric, ascending=False).iloc[0]
         deep = table[table["kind"] == "deep"].sort_values(metric, ascending=False).iloc[0]
@@ -104,7 +104,7 @@ def run_autogluon(tables: list[str], limit: int, results: Path) -> None:
         train = pd.read_parquet(folder / f"{name}-train.parquet")
         test = pd.read_parquet(folder / f"{name}-test.parquet")
         n_classes = train[target].nunique()
-        metric = _score_name(task, n_classes)
+        metric = _score_name(task)
         ag_metric = "r2" if task == "regression" else ("roc_auc" if n_classes == 2 else "roc_auc_ovo_macro")
         rows[name] = {}
         for preset in PRESETS:

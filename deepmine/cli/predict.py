@@ -31,7 +31,7 @@ def predict_frame(model, frame):
     import numpy as np
     import pandas as pd
 
-    from deepmine.evaluation.compare import predict_with_proba
+    from deepmine.evaluation.fitting import predict_with_proba
 
     rows = np.asarray(frame.index, dtype=np.int64)
     X = frame.reset_index(drop=True)  # the model sees an ordinary 0..n-1 frame, as read_table gives

@@ -87,6 +87,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     started = time.perf_counter()
     rows, fitted, histories, predictions, probabilities, artefacts = [], {}, {}, {}, {}, {}
     trials, tuned_values, members = [], {}, []
+    classes = _classes(task, prepared) if ensemble else None
     for cand in candidates:
         model = task.build(cand, prepared, random_state, options)
         if model is None:
@@ -134,7 +135,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         for key, value in fitting.artefacts.items():
             artefacts.setdefault(key, {})[cand.name] = value
         if ensemble and tuned is not None and tuned.prediction is not None and fitting.keep:
-            members.append(_member(task, cand, tuned, fitting, inner))
+            members.append(_member(task, cand, tuned, fitting, classes))
         if not fitting.keep:
             continue
         fitted[cand.name], predictions[cand.name] = fitting.model, fitting.prediction
@@ -152,7 +153,8 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     if inner is not None and "blend_rows" in inner.info:
         info["blend_rows"] = inner.info["blend_rows"]
     if ensemble and len(members) >= 2:
-        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, random_state)
+        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, classes,
+                                   random_state)
         info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights,
                                       **({"classes": e.classes.tolist()} if e.classes is not None else {})}
                              for e in ensembles}
@@ -165,15 +167,16 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
 
 
 def _classes(task: Task, prepared: Prepared) -> np.ndarray | None:
+    """The classes of the whole training part, sorted: the columns of every ensemble member's probabilities (a
+    class missing from one model's training rows gets 0 there)."""
     if not task.classifies:
         return None
-    return np.asarray(pd.unique(pd.Series(np.asarray(prepared.y_train))))
+    return np.sort(pd.unique(pd.Series(np.asarray(prepared.y_train))))
 
 
-def _member(task: Task, cand, tuned, fitting: Fitting, inner: Prepared) -> Member:
-    """A fitted candidate as an ensemble member: its validation output (from its best trial) and test output."""
+def _member(task: Task, cand, tuned, fitting: Fitting, classes) -> Member:
+    """A fitted candidate as an ensemble member: its blend output (from its best trial) and test output."""
     if task.classifies:
-        classes = np.sort(_classes(task, inner)) if inner is not None else None
         valid = aligned_proba(tuned.proba, tuned.classes, classes) if tuned.proba is not None else None
         test = (aligned_proba(fitting.proba, fitting.model.classes_, classes) if fitting.proba is not None
                 else None)
@@ -183,10 +186,9 @@ def _member(task: Task, cand, tuned, fitting: Fitting, inner: Prepared) -> Membe
                   float(fitting.row.get("predict_s", 0.0)))
 
 
-def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, random_state=0):
+def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, classes, random_state=0):
     """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
     members = [m for m in members if m.valid is not None and m.test is not None]  # classifiers need probabilities
-    classes = np.sort(_classes(task, inner)) if task.classifies else None
     ensembles = build_ensembles(members, inner.extra["blend"][1], task.classifies, classes, seed=random_state)
     by_name = {m.name: m for m in members}
     for ens in ensembles:

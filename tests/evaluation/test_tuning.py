@@ -179,7 +179,8 @@ def test_a_resample_without_both_classes_never_makes_the_interval_nan():
     a, b = rng.random(100), rng.random(100)
     a[:3] += 0.6
     interval = paired_interval("roc_auc", y, a, b)
-    assert interval is None or (np.isfinite(interval.low) and np.isfinite(interval.high))
+    assert interval is not None and np.isfinite(interval.low) and np.isfinite(interval.high)
+    assert interval.low <= interval.difference <= interval.high
 
 
 def test_neutral_values_of_options_a_task_does_not_take_are_accepted(penguins):
