@@ -42,3 +42,11 @@ def churn_sample():
     from deepmine.datasets import load
 
     return load("churn").frame.sample(800, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def shuttle_sample():
+    """600 rows of the Shuttle anomalies (river's), with the 0/1 ``anomaly`` label."""
+    from deepmine.datasets import load
+
+    return load("shuttle").frame.sample(600, random_state=0).reset_index(drop=True)

@@ -107,19 +107,21 @@ def detect(data: str = DATA_OPTION,
            out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
            query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
            checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-           budget: Optional[str] = TUNE_OPTION, workers: int = WORKERS_OPTION,
-           storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
+           budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+           workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+           study: Optional[str] = STUDY_OPTION):
     """Find the rows of DATA that fit no pattern: deep detectors beside Isolation Forest, LOF and others.
 
-    With --budget (and --label) every detector is tuned by ROC-AUC on labelled training rows first."""
+    With --budget (and --label) every detector is tuned by ROC-AUC on labelled training rows first, and
+    ensembles of their scores (each a rank among the detector's own training scores) join the leaderboard."""
     if train_on not in ("all", "normal"):
         raise DataError(f"--train-on takes 'all' or 'normal', got {train_on!r}")
     options = {"contamination": _parse_contamination(contamination)}
     if train_on == "normal":
         options["train_on"] = "normal"
     kwargs = dict(label=label, models=models, test_size=test_size, random_state=seed, roles=parse_roles(role),
-                  table=table, query=query, options=options, budget=budget, workers=workers, storage=storage,
-                  study=study)
+                  table=table, query=query, options=options, budget=budget, ensemble=ensemble, workers=workers,
+                  storage=storage, study=study)
     title = f"anomaly detection: {data} (contamination={contamination}, seed {seed})"
     run_compare("anomaly", data, out_dir, force, keep_all, {"contamination": contamination, "label": label,
                                                       "train_on": train_on, "models": models, "seed": seed},

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (CHECKPOINT_OPTION, RESUME_OPTION, DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
+from deepmine.cli.common import (ENSEMBLE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
                                  SEED_OPTION, STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION,
                                  friendly, out, run_compare)
 
@@ -39,15 +39,17 @@ def recommend(data: str = DATA_OPTION,
               seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
               query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
               checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-              budget: Optional[str] = TUNE_OPTION, workers: int = WORKERS_OPTION,
-              storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
+              budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+              workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+              study: Optional[str] = STUDY_OPTION):
     """Recommend items to users from DATA: matrix factorisation, NeuMF and a hybrid beside popularity, biases,
     item-kNN and ALS; RMSE on a random split, HR/NDCG@k on leave-last-out with full ranking. With --budget
-    every recommender is tuned first inside the training part (by RMSE with ratings, NDCG@k without)."""
+    every recommender is tuned first inside the training part (by RMSE with ratings, NDCG@k without); with
+    ratings, ensembles of the predicted ratings join the leaderboard (they rank nothing)."""
     kwargs = dict(target=rating, user=user, item=item, time_column=time, item_features=item_features,
                   user_features=user_features, k=k,
                   models=models, test_size=test_size, random_state=seed, table=table, query=query, budget=budget,
-                  workers=workers, storage=storage, study=study)
+                  ensemble=ensemble, workers=workers, storage=storage, study=study)
 
     def board_title(board):
         info = board.info

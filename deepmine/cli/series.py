@@ -70,17 +70,18 @@ def forecast(data: str = DATA_ARGUMENT,
              models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
              force: bool = FORCE_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
-             budget: Optional[str] = TUNE_OPTION, workers: int = WORKERS_OPTION,
-             storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
+             budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
+             workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
+             study: Optional[str] = STUDY_OPTION):
     """Backtest neural forecasters beside naive, seasonal naive, ETS and ARIMA on the series in DATA.
 
     Writes the leaderboard and forecasts.csv: every model's forecast of the next HORIZON steps, refitted
     on the whole series, with its prediction interval. With --budget every forecaster is tuned first on the
-    points before the backtest."""
+    points before the backtest, and ensembles of the forecasts (weighted by MASE there) join the leaderboard."""
     season_value = season if season in (None, "auto") else _season(season)
     kwargs = dict(target=target, time_column=time, horizon=horizon, season=season_value, n_origins=origins,
-                  models=models, random_state=seed, table=table, query=query, budget=budget, workers=workers,
-                  storage=storage, study=study)
+                  models=models, random_state=seed, table=table, query=query, budget=budget, ensemble=ensemble,
+                  workers=workers, storage=storage, study=study)
 
     def title(board):
         info = board.info

@@ -13,6 +13,12 @@ regressors by their predictions and RMSE.
 The weights, found on the blend part, then average the predictions that the members, fitted on the
 whole training part, make for the test part.
 
+What is averaged, and by what it is selected, is the task's (:class:`~deepmine.evaluation.task.Task`'s
+``ensemble_output``, ``ensemble_loss`` and ``score_ensemble``): class probabilities by log loss and
+predictions by RMSE for tables, text, series and images; predicted ratings by RMSE for a recommender;
+anomaly scores, each first turned into its rank among the detector's own training scores (their scales
+differ), by ROC-AUC; forecasts (with their intervals) by MASE over the tuning backtest's origins.
+
 Three ensembles join a leaderboard: of all candidates (kind "ensemble"), of the deep ones only (kind
 "deep") and of the traditional ones only (kind "traditional"), so that the verdict's best deep and best
 traditional rows include them, and the question a user really has gets an answer: does adding the deep
@@ -22,10 +28,9 @@ models to an ensemble of traditional ones help?
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
-from sklearn.metrics import log_loss, mean_squared_error
 
 ROUNDS = 25
 BAGS = 20
@@ -33,11 +38,12 @@ BAGS = 20
 
 @dataclass
 class Member:
-    """One fitted candidate: its predictions on the blend part and on the test part."""
+    """One fitted candidate: its output on the blend part (what the selection scores: an array with one row
+    per blend row) and on the test part (an array, or a mapping of arrays the ensemble averages key by key)."""
 
     name: str
     kind: str
-    valid: Any  # predictions (regression) or class probabilities (classification)
+    valid: Any  # e.g. predictions (regression) or class probabilities (classification)
     test: Any
     fit_s: float
     predict_s: float
@@ -56,7 +62,12 @@ class Ensemble:
     def classes_(self):
         return self.classes
 
-    def combine(self, outputs: dict[str, np.ndarray]) -> np.ndarray:
+    def combine(self, outputs: dict[str, Any]) -> Any:
+        """The weighted average of the members' ``outputs`` (arrays, or mappings of arrays: key by key)."""
+        first = outputs[next(iter(self.weights))]
+        if isinstance(first, dict):
+            return {key: sum(w * np.asarray(outputs[name][key], dtype=float) for name, w in self.weights.items())
+                    for key in first}
         return sum(w * np.asarray(outputs[name], dtype=float) for name, w in self.weights.items())
 
 
@@ -85,36 +96,57 @@ def _greedy(outputs: dict[str, np.ndarray], loss, rounds: int) -> dict[str, int]
     return counts
 
 
-def select(valid: dict[str, np.ndarray], y, classifies: bool, classes=None, rounds: int = ROUNDS,
-           bags: int = BAGS, seed: int = 0) -> dict[str, float]:
-    """The weights (summing to 1) of the models in ``valid``: bagged greedy selection with replacement.
+Loss = Callable[[np.ndarray], float]
 
-    Each of ``bags`` selections runs on a bootstrap sample of the rows of ``valid`` and the weights are
-    averaged: one selection on a small part hands every step to whichever model happens to fit
-    those rows best, while the bags see what holds across them (after Caruana et al. 2004, section 4.3, who
-    bag over models; with the few models of one comparison, leaving half of them out of each bag would
-    hand the weight to the weak ones, so the rows are bagged instead). ``bags=1``: one plain selection."""
+
+def log_loss_on(y, classes) -> Callable[[np.ndarray], Loss]:
+    """``loss_on(rows)`` for class probabilities (columns in the order of ``classes``): their log loss."""
+    from sklearn.metrics import log_loss
+
     y = np.asarray(y)
-    outputs = {n: np.asarray(v, dtype=float) for n, v in valid.items()}
 
     def loss_on(rows):
         yy = y[rows]
 
         def loss(output):
-            if classifies:
-                clipped = np.clip(output, 1e-7, 1.0)
-                return log_loss(yy, clipped / clipped.sum(axis=1, keepdims=True), labels=classes)
-            return float(np.sqrt(mean_squared_error(yy.astype(float), output)))
+            clipped = np.clip(output, 1e-7, 1.0)
+            return log_loss(yy, clipped / clipped.sum(axis=1, keepdims=True), labels=classes)
 
         return loss
 
+    return loss_on
+
+
+def rmse_on(y) -> Callable[[np.ndarray], Loss]:
+    """``loss_on(rows)`` for predicted numbers: their root mean squared error."""
+    y = np.asarray(y, dtype=float)
+
+    def loss_on(rows):
+        yy = y[rows]
+        return lambda output: float(np.sqrt(np.mean((yy - output) ** 2)))
+
+    return loss_on
+
+
+def select(valid: dict[str, np.ndarray], loss_on: Callable[[np.ndarray], Loss], n_rows: int, rounds: int = ROUNDS,
+           bags: int = BAGS, seed: int = 0) -> dict[str, float]:
+    """The weights (summing to 1) of the models in ``valid``: bagged greedy selection with replacement.
+
+    ``valid[name]`` has one row per blend row (``n_rows``); ``loss_on(rows)`` is the loss (lower is better)
+    of an output restricted to those rows. Each of ``bags`` selections runs on a bootstrap sample of the
+    rows and the weights are averaged: one selection on a small part hands every step to whichever model
+    happens to fit those rows best, while the bags see what holds across them (after Caruana et al. 2004,
+    section 4.3, who bag over models; with the few models of one comparison, leaving half of them out of
+    each bag would hand the weight to the weak ones, so the rows are bagged instead). ``bags=1``: one
+    plain selection."""
+    outputs = {n: np.asarray(v, dtype=float) for n, v in valid.items()}
     if bags <= 1:
-        counts = _greedy(outputs, loss_on(np.arange(len(y))), rounds)
+        counts = _greedy(outputs, loss_on(np.arange(n_rows)), rounds)
         return {n: c / rounds for n, c in counts.items() if c}
     rng = np.random.default_rng(seed)
     weights = dict.fromkeys(outputs, 0.0)
     for _ in range(bags):
-        rows = rng.integers(0, len(y), len(y))
+        rows = rng.integers(0, n_rows, n_rows)
         sample = {n: v[rows] for n, v in outputs.items()}
         for name, count in _greedy(sample, loss_on(rows), rounds).items():
             weights[name] += count
@@ -122,9 +154,10 @@ def select(valid: dict[str, np.ndarray], y, classifies: bool, classes=None, roun
     return {n: w / total for n, w in weights.items() if w > 0}
 
 
-def build_ensembles(members: list[Member], y_valid, classifies: bool, classes=None, seed: int = 0) -> list[Ensemble]:
+def build_ensembles(members: list[Member], loss_on: Callable[[np.ndarray], Loss], n_rows: int,
+                    classes=None, seed: int = 0) -> list[Ensemble]:
     """The ensembles of all members, of the deep ones and of the traditional ones (each needing two or more
-    members, and the all-member one both kinds)."""
+    members, and the all-member one both kinds), selected by ``loss_on`` over the ``n_rows`` blend rows."""
     groups = [("ensemble_all", "ensemble", members),
               ("ensemble_deep", "deep", [m for m in members if m.kind == "deep"]),
               ("ensemble_traditional", "traditional", [m for m in members if m.kind == "traditional"])]
@@ -132,9 +165,10 @@ def build_ensembles(members: list[Member], y_valid, classifies: bool, classes=No
     for name, kind, group in groups:
         if len(group) < 2 or (kind == "ensemble" and len({m.kind for m in group}) < 2):
             continue
-        weights = select({m.name: m.valid for m in group}, y_valid, classifies, classes, seed=seed)
+        weights = select({m.name: m.valid for m in group}, loss_on, n_rows, seed=seed)
         out.append(Ensemble(name, kind, weights, None if classes is None else np.asarray(classes)))
     return out
 
 
-__all__ = ["BAGS", "Ensemble", "Member", "ROUNDS", "aligned_proba", "build_ensembles", "select"]
+__all__ = ["BAGS", "Ensemble", "Member", "ROUNDS", "aligned_proba", "build_ensembles", "log_loss_on", "rmse_on",
+           "select"]

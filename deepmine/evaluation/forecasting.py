@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 
 from deepmine.data.read import read_table
@@ -129,9 +130,9 @@ class ForecastingTask(Task):
         scores, frame = backtest(fitting.model, prepared.train, info["horizon"], info["n_origins"], info["step"],
                                  prepared.extra["season"])
         fitting.row.update({m: scores[m] for m in FORECAST_METRICS}, fit_s=scores["fit_s"])
-        if prepared.extra.get("trial"):  # a tuning trial: its backtest scores are all it needs
-            return
         fitting.artefacts["backtest"] = frame
+        if prepared.extra.get("trial"):  # a tuning trial: its backtest (scores, and forecasts to ensemble) is all
+            return
         fitting.model = fitting.remake()
         fitting.model.fit(prepared.train, horizon=info["horizon"])
 
@@ -140,6 +141,70 @@ class ForecastingTask(Task):
 
     def evaluate(self, fitting: Fitting, prepared: Prepared) -> dict:
         return {}  # the backtest scored every origin
+
+    # -- ensembles: of forecasts and their intervals, weighted by MASE on the tuning backtest's origins ------
+    def ensembles(self, prepared: Prepared) -> bool:
+        return True
+
+    def predict_blend(self, trial: Fitting, inner: Prepared) -> Fitting:
+        """The trial's own backtest on the tuning origins: a series has too few points to hold another part
+        out, so the ensembles are weighted on the origins the trials were scored on (as AutoGluon's time-series
+        ensembles are); the leaderboard's origins stay unseen."""
+        return trial
+
+    def blend_truth(self, inner: Prepared) -> np.ndarray:
+        """Per backtest point of the tuning origins, in the order of the backtest's frame: the truth and the
+        MASE scale of its origin (so that the mean scaled error over the points is the mean MASE)."""
+        return _truth_and_scale(inner.train, inner.info, inner.extra["season"])
+
+    def ensemble_output(self, fitting: Fitting, classes) -> dict | None:
+        frame, future = fitting.artefacts.get("backtest"), fitting.prediction
+        if frame is None or future is None:
+            return None
+        cols = ["forecast", "lower", "upper"]
+        return {"backtest": frame[cols].to_numpy(dtype=float), "future": future[cols].to_numpy(dtype=float)}
+
+    def selected_part(self, output) -> np.ndarray:
+        return output["backtest"][:, 0]
+
+    def ensemble_loss(self, truth, classes):
+        truth = np.asarray(truth, dtype=float)
+
+        def loss_on(rows):
+            actual, scale = truth[rows, 0], truth[rows, 1]
+            return lambda output: float(np.mean(np.abs(actual - output) / scale))
+
+        return loss_on
+
+    def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
+        """The averaged forecasts and intervals scored origin by origin as the members' backtests were; its
+        forecast after the series is the average of the members' refitted forecasts."""
+        info, series, season = prepared.info, prepared.train, prepared.extra["season"]
+        horizon, backtest_rows = info["horizon"], output["backtest"]
+        scores, frames = [], []
+        for k, origin in enumerate(_origins(len(series), horizon, info["n_origins"], info["step"])):
+            history, truth = series.iloc[:origin], series.iloc[origin:origin + horizon]
+            fc = backtest_rows[k * horizon:(k + 1) * horizon]
+            scores.append(forecast_scores(truth.to_numpy(), fc[:, 0], history.to_numpy(), season, fc[:, 1], fc[:, 2]))
+            frames.append(pd.DataFrame({"origin": history.index[-1], "time": truth.index, "actual": truth.to_numpy(),
+                                        "forecast": fc[:, 0], "lower": fc[:, 1], "upper": fc[:, 2]}))
+        template = next(iter(predictions.values()))
+        future = pd.DataFrame(output["future"], index=template.index, columns=["forecast", "lower", "upper"])
+        fitting = Fitting(None, ensemble, pd.DataFrame(scores).mean().to_dict(), prediction=future)
+        fitting.artefacts["backtest"] = pd.concat(frames, ignore_index=True)
+        return fitting
+
+
+def _truth_and_scale(series: pd.Series, info: dict, season: int) -> np.ndarray:
+    """``(points, 2)``: each backtest point's truth and the MASE scale of its origin's history."""
+    horizon, rows = info["horizon"], []
+    for origin in _origins(len(series), horizon, info["n_origins"], info["step"]):
+        history = series.iloc[:origin].to_numpy(dtype=float)
+        m = season if season and len(history) > season else 1
+        scale = float(np.mean(np.abs(history[m:] - history[:-m])))
+        truth = series.iloc[origin:origin + horizon].to_numpy(dtype=float)
+        rows.append(np.column_stack([truth, np.full(len(truth), scale if scale > 0 else 1.0)]))
+    return np.concatenate(rows)
 
 
 def forecasting_candidates() -> list[Candidate]:

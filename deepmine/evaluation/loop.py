@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from deepmine.errors import DataWarning, DeepmineError, ParameterError
-from deepmine.evaluation.ensembles import Member, aligned_proba, build_ensembles
+from deepmine.evaluation.ensembles import Member, build_ensembles
 from deepmine.evaluation.fitting import history_of
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.task import Fitting, Prepared, Task
@@ -48,11 +48,13 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
     """
     options = dict(options or {})
     budget = parse_budget(budget)
+    asked = ensemble
     ensemble = (not budget.empty) if ensemble is None else bool(ensemble)
-    if ensemble and task.target_kind not in ("classification", "regression"):
-        if ensemble is True and budget.empty:
-            raise ParameterError(f"ensembles average classifiers' probabilities or regressors' predictions; "
-                                 f"{task.name} has neither yet")
+    if ensemble and not task.ensembles(prepared):
+        if asked:
+            raise ParameterError(f"{task.name} has no predictions to average into ensembles on this data "
+                                 f"(they average class probabilities, predictions, ratings, anomaly scores and "
+                                 f"forecasts); leave out ensemble (--no-ensemble)")
         ensemble = False
     candidates = task.select(models)
     # with ensembles a fifth of the training rows weights them, held out of the trials (see tuning.py)
@@ -134,8 +136,11 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         rows.append(fitting.row)
         for key, value in fitting.artefacts.items():
             artefacts.setdefault(key, {})[cand.name] = value
-        if ensemble and tuned is not None and tuned.prediction is not None and fitting.keep:
-            members.append(_member(task, cand, tuned, fitting, classes))
+        # a member needs only its outputs: a rating-only recommender (not kept, as it ranks nothing) still averages
+        if ensemble and tuned is not None and tuned.blend is not None:
+            member = _member(task, cand, tuned, fitting, classes)
+            if member is not None:
+                members.append(member)
         if not fitting.keep:
             continue
         fitted[cand.name], predictions[cand.name] = fitting.model, fitting.prediction
@@ -146,15 +151,18 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
             histories[cand.name] = history
     if not rows:
         raise DeepmineError(f"no model of {task.name} could be fitted on this data; see the notices above")
+    if ensemble and len(members) >= 2:
+        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, artefacts,
+                                   classes, random_state)
+    else:
+        ensembles = []
     info = {**prepared.info, "random_state": random_state, "options": options, **artefacts}
     if not budget.empty:
         info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
                     tuning_rows=inner.info["train_rows"], valid_rows=inner.info["valid_rows"])
     if inner is not None and "blend_rows" in inner.info:
         info["blend_rows"] = inner.info["blend_rows"]
-    if ensemble and len(members) >= 2:
-        ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, classes,
-                                   random_state)
+    if ensembles:
         info["ensembles"] = {e.name: {"kind": e.kind, "weights": e.weights,
                                       **({"classes": e.classes.tolist()} if e.classes is not None else {})}
                              for e in ensembles}
@@ -174,36 +182,35 @@ def _classes(task: Task, prepared: Prepared) -> np.ndarray | None:
     return np.sort(pd.unique(pd.Series(np.asarray(prepared.y_train))))
 
 
-def _member(task: Task, cand, tuned, fitting: Fitting, classes) -> Member:
-    """A fitted candidate as an ensemble member: its blend output (from its best trial) and test output."""
-    if task.classifies:
-        valid = aligned_proba(tuned.proba, tuned.classes, classes) if tuned.proba is not None else None
-        test = (aligned_proba(fitting.proba, fitting.model.classes_, classes) if fitting.proba is not None
-                else None)
-    else:
-        valid, test = np.asarray(tuned.prediction, dtype=float), np.asarray(fitting.prediction, dtype=float)
-    return Member(cand.name, cand.kind, valid, test, float(fitting.row.get("fit_s", 0.0)),
-                  float(fitting.row.get("predict_s", 0.0)))
+def _member(task: Task, cand, tuned, fitting: Fitting, classes) -> Member | None:
+    """A fitted candidate as an ensemble member: its blend output (from its best trial) and test output; None
+    when the task cannot average its predictions (a classifier without probabilities)."""
+    valid, test = task.ensemble_output(tuned.blend, classes), task.ensemble_output(fitting, classes)
+    if valid is None or test is None:
+        return None
+    return Member(cand.name, cand.kind, np.asarray(task.selected_part(valid), dtype=float), test,
+                  float(fitting.row.get("fit_s", 0.0)), float(fitting.row.get("predict_s", 0.0)))
 
 
-def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, classes, random_state=0):
+def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, artefacts, classes,
+                   random_state=0):
     """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
-    members = [m for m in members if m.valid is not None and m.test is not None]  # classifiers need probabilities
-    ensembles = build_ensembles(members, inner.extra["blend"][1], task.classifies, classes, seed=random_state)
+    truth = task.blend_truth(inner)
+    ensembles = build_ensembles(members, task.ensemble_loss(truth, classes), len(members[0].valid), classes,
+                                seed=random_state)
     by_name = {m.name: m for m in members}
     for ens in ensembles:
-        test_output = ens.combine({n: by_name[n].test for n in ens.weights})
-        fitting = Fitting(None, ens, {})
-        if task.classifies:
-            fitting.proba = test_output
-            fitting.prediction = classes[np.argmax(test_output, axis=1)]
-            probabilities[ens.name] = test_output
-        else:
-            fitting.prediction = test_output
-        predictions[ens.name] = fitting.prediction
-        rows.append({"model": ens.name, "kind": ens.kind, **task.evaluate(fitting, prepared),
-                     "fit_s": sum(by_name[n].fit_s for n in ens.weights),
-                     "predict_s": sum(by_name[n].predict_s for n in ens.weights)})
+        fitting = task.score_ensemble(ens, ens.combine({n: by_name[n].test for n in ens.weights}), prepared,
+                                      classes, predictions)
+        if fitting.proba is not None:
+            probabilities[ens.name] = fitting.proba
+        if fitting.prediction is not None:
+            predictions[ens.name] = fitting.prediction
+        for key, value in fitting.artefacts.items():
+            artefacts.setdefault(key, {})[ens.name] = value
+        timings = {t: sum(float(getattr(by_name[n], t, 0.0)) for n in ens.weights) for t in ("fit_s", "predict_s")
+                   if t in task.TIMINGS}
+        rows.append({"model": ens.name, "kind": ens.kind, **fitting.row, **timings})
     return ensembles
 
 

@@ -16,6 +16,8 @@ import time
 import warnings
 from dataclasses import replace
 
+import numpy as np
+
 from deepmine.data.memory import require_in_memory
 from deepmine.data.read import read_table
 from deepmine.errors import ColumnError, DataWarning, DeepmineError
@@ -72,18 +74,28 @@ class RecommendationTask(Task):
         leaderboard's held-out interactions are never seen."""
         from deepmine.evaluation.recommend_metrics import leave_last_out, random_split
 
-        data = prepared.train
+        data, blend, info = prepared.train, None, {}
         if data.explicit:
             base = data.subset(prepared.extra["rate"][0])
-            rate, rank = random_split(base, valid_size, random_state), (None, None)
-            held = len(rate[1])
+            rest = np.arange(len(base))
+            if blend_size:  # the ratings that weight the ensembles, held out of every trial
+                kept, blend = random_split(base, blend_size, random_state)
+                rest = np.asarray(kept)
+                info["blend_rows"] = int(len(blend))
+            train, valid = random_split(base.subset(rest), valid_size / (1 - blend_size), random_state)
+            rate, rank = (rest[train], rest[valid]), (None, None)
+            held = len(valid)
         else:
             base = data.subset(prepared.extra["rank"][0])
             rate, rank = (None, None), leave_last_out(base, random_state)
             held = len(rank[1])
-        return Prepared(base, None, None, None, {**prepared.info, "train_rows": len(base) - held,
-                                                 "valid_rows": int(held)}, prepared.primary, size=len(base),
-                        unit="interactions", extra={**prepared.extra, "rate": rate, "rank": rank, "trial": True})
+        extra = {**prepared.extra, "rate": rate, "rank": rank, "trial": True}
+        if blend is not None:
+            extra["blend"] = blend
+        return Prepared(base, None, None, None, {**prepared.info, "train_rows": len(rate[0] if data.explicit else
+                                                                                     rank[0]),
+                                                 "valid_rows": int(held), **info}, prepared.primary, size=len(base),
+                        unit="interactions", extra=extra)
 
     def build(self, candidate, prepared: Prepared, random_state: int, options):
         model = set_matching_params(candidate.factory(random_state), dict(options))
@@ -105,6 +117,7 @@ class RecommendationTask(Task):
             from deepmine.evaluation.recommend_metrics import rating_scores
 
             row.update(rating_scores(test.rating, pred))
+            fitting.extra["ratings"] = np.asarray(pred, dtype=float)  # what an ensemble of ratings averages
             if prepared.extra.get("trial"):  # a tuning trial on ratings: its RMSE is all it needs
                 return
             fitting.model = fitting.remake()
@@ -139,6 +152,35 @@ class RecommendationTask(Task):
 
     def columns(self, names: list[str]) -> list[str]:
         return self.columns_as_scored(names)
+
+    # -- ensembles: of predicted ratings (explicit feedback), weighted by RMSE; rankings are not averaged -----
+    def ensembles(self, prepared: Prepared) -> bool:
+        return bool(prepared.train.explicit)
+
+    def predict_blend(self, trial: Fitting, inner: Prepared) -> Fitting | None:
+        """The trial's predicted ratings for the blend part's pairs (its model is the one fitted on ratings)."""
+        blend = inner.extra.get("blend")
+        if blend is None or "ratings" not in trial.extra:
+            return None
+        data = inner.train
+        pairs = data.subset(blend)
+        ratings = np.asarray(trial.model.predict(data.users[pairs.u], data.items[pairs.i]), dtype=float)
+        return Fitting(trial.candidate, trial.model, {}, prediction=ratings, extra={"ratings": ratings})
+
+    def blend_truth(self, inner: Prepared) -> np.ndarray:
+        return np.asarray(inner.train.subset(inner.extra["blend"]).rating, dtype=float)
+
+    def ensemble_output(self, fitting: Fitting, classes):
+        return fitting.extra.get("ratings")
+
+    def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
+        """The averaged ratings' RMSE and MAE on the held-out ratings; an ensemble of ratings ranks nothing,
+        so its ranking columns stay empty."""
+        from deepmine.evaluation.recommend_metrics import rating_scores
+
+        data = prepared.train
+        truth = data.subset(prepared.extra["rate"][1]).rating
+        return Fitting(None, ensemble, rating_scores(truth, output))
 
 
 __all__ = ["RecommendationTask"]

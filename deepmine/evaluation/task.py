@@ -227,6 +227,60 @@ class Task:
                                          getattr(fitting.model, "classes_", None))
         return regression_scores(np.asarray(prepared.y_test, dtype=float), fitting.prediction)
 
+    # -- ensembles (see deepmine.evaluation.ensembles; the loop calls these) -------------------------------
+    def ensembles(self, prepared: Prepared) -> bool:
+        """Whether the candidates' predictions on this data can be averaged into ensembles."""
+        return self.target_kind in ("classification", "regression")
+
+    def predict_blend(self, trial: Fitting, inner: Prepared) -> Fitting | None:
+        """A tuning trial's predictions on the part that weights the ensembles (``inner.extra["blend"]``,
+        which no trial is scored on), or None when there is no such part."""
+        blend = inner.extra.get("blend")
+        if blend is None:
+            return None
+        held = Fitting(trial.candidate, trial.model, {})
+        self.predict(held, Prepared(inner.train, blend[0], inner.y_train, blend[1], extra=inner.extra))
+        return held
+
+    def blend_truth(self, inner: Prepared):
+        """The truth on the blend part, as :meth:`ensemble_loss` reads it."""
+        return inner.extra["blend"][1]
+
+    def ensemble_output(self, fitting: Fitting, classes) -> Any:
+        """What an ensemble averages of one fitted model's predictions (None: it cannot join): a classifier's
+        probabilities with their columns in the order of ``classes``, else its predictions. An array, or a
+        mapping of arrays averaged key by key."""
+        from deepmine.evaluation.ensembles import aligned_proba
+
+        if self.classifies:
+            if fitting.proba is None:
+                return None
+            return aligned_proba(fitting.proba, fitting.model.classes_, classes)
+        return None if fitting.prediction is None else np.asarray(fitting.prediction, dtype=float)
+
+    def selected_part(self, output) -> np.ndarray:
+        """The part of an :meth:`ensemble_output` that the selection scores (one row per blend row)."""
+        return output
+
+    def ensemble_loss(self, truth, classes):
+        """``loss_on(rows) -> loss(output) -> float`` (lower is better) on the blend part: log loss of
+        probabilities for a classifier, RMSE of predictions otherwise."""
+        from deepmine.evaluation.ensembles import log_loss_on, rmse_on
+
+        return log_loss_on(truth, classes) if self.classifies else rmse_on(truth)
+
+    def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
+        """The ensemble's held-out predictions from its averaged ``output``, with its leaderboard scores in
+        ``row`` (the members' test predictions are in ``predictions``, for a task that needs their shape)."""
+        fitting = Fitting(None, ensemble, {})
+        if self.classifies:
+            fitting.proba = output
+            fitting.prediction = np.asarray(classes)[np.argmax(output, axis=1)]
+        else:
+            fitting.prediction = output
+        fitting.row = self.evaluate(fitting, prepared)
+        return fitting
+
     def columns_as_scored(self, names: list[str]) -> list[str]:
         """The leaderboard's columns in the order the scores came: model, kind, every score, the timings."""
         timings = [c for c in self.TIMINGS if c in names]

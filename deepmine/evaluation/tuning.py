@@ -131,14 +131,12 @@ def apply(model, values: Mapping[str, Any]):
 @dataclass
 class Tuned:
     """What tuning one candidate found: the winning values ({} when the default won), every trial, and the
-    winning trial's predictions (and probabilities) on the part held out to weight the ensembles."""
+    winning trial (its model and predictions) on the part held out to weight the ensembles."""
 
     values: dict
     trials: list[dict] = field(default_factory=list)
-    prediction: Any = None
-    proba: Any = None
+    blend: Fitting | None = None  # the winning trial's model and predictions on the blend part
     seconds: float = 0.0
-    classes: Any = None  # the order of ``proba``'s columns
 
 
 @dataclass(frozen=True)
@@ -199,11 +197,9 @@ def _evaluator(task: Task, cand, inner: Prepared, random_state: int, options):
             task.fit(trial_fit, inner)
             task.predict(trial_fit, inner)
             scores = task.evaluate(trial_fit, inner)
-            blend = inner.extra.get("blend")
-            if blend is not None:  # the part that weights the ensembles: predicted, never scored
-                held = Fitting(cand, trial_fit.model, {})
-                task.predict(held, Prepared(inner.train, blend[0], inner.y_train, blend[1], extra=inner.extra))
-                trial_fit.extra["blend"] = (held.prediction, held.proba)
+            held = task.predict_blend(trial_fit, inner)  # the part that weights the ensembles: never scored
+            if held is not None:
+                trial_fit.extra["blend"] = held
         score = float(scores.get(primary, trial_fit.row.get(primary, np.nan)))
         return score, trial_fit, time.perf_counter() - t0
 
@@ -261,8 +257,7 @@ def _tuned(values, trials, trial_fit, seconds) -> Tuned:
     one, else the validation part it won on)."""
     if trial_fit is None:
         return Tuned(values, trials, seconds=seconds)
-    prediction, proba = trial_fit.extra.get("blend", (trial_fit.prediction, trial_fit.proba))
-    return Tuned(values, trials, prediction, proba, seconds, getattr(trial_fit.model, "classes_", None))
+    return Tuned(values, trials, trial_fit.extra.get("blend", trial_fit), seconds)
 
 
 def _shares(total: int, workers: int) -> list[int]:

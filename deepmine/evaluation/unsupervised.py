@@ -140,20 +140,80 @@ class AnomalyTask(UnsupervisedTask):
     def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
               blend_size: float = 0.0) -> Prepared:
         """A stratified split of the training rows by their labels: the detectors fit on one part (on its normal
-        rows with train_on="normal") and are scored by ROC-AUC on the other."""
+        rows with train_on="normal") and are scored by ROC-AUC on the other; with ``blend_size``, a third part
+        (stratified too) weights the ensembles."""
         from deepmine.errors import ParameterError
 
         labels = prepared.extra.get("labels")
         if labels is None or prepared.y_test is None:
             raise ParameterError("anomaly detection is tuned on labelled rows it was not fitted on; pass "
                                  "label=COLUMN (--label), or leave out budget (--budget)")
-        train, valid = stratified_split(labels, valid_size, random_state)
+        rest, blend = np.arange(len(labels)), None
+        if blend_size:
+            kept, held = stratified_split(labels, blend_size, random_state)
+            rest, blend = np.asarray(kept), np.asarray(held)
+        train, valid = stratified_split(labels.iloc[rest], valid_size / (1 - blend_size), random_state)
+        train, valid = rest[np.asarray(train)], rest[np.asarray(valid)]
         X_train = prepared.train.iloc[train].reset_index(drop=True)
         X_valid = prepared.train.iloc[valid].reset_index(drop=True)
         y_train = labels.iloc[train].to_numpy() if prepared.extra.get("semi") else None
-        return Prepared(X_train, X_valid, y_train, labels.iloc[valid].reset_index(drop=True),
-                        {**prepared.info, "train_rows": int(len(train)), "valid_rows": int(len(valid))},
-                        prepared.primary, size=len(train), extra=dict(prepared.extra))
+        extra, info = dict(prepared.extra), {**prepared.info, "train_rows": int(len(train)),
+                                             "valid_rows": int(len(valid))}
+        if blend is not None:
+            extra["blend"] = (prepared.train.iloc[blend].reset_index(drop=True),
+                              labels.iloc[blend].reset_index(drop=True))
+            info["blend_rows"] = int(len(blend))
+        return Prepared(X_train, X_valid, y_train, labels.iloc[valid].reset_index(drop=True), info,
+                        prepared.primary, size=len(train), extra=extra)
+
+    # -- ensembles: of anomaly scores, each first made a rank among the detector's own training scores -----
+    def ensembles(self, prepared: Prepared) -> bool:
+        return prepared.y_test is not None  # weighted by ROC-AUC on labelled rows
+
+    def ensemble_output(self, fitting: Fitting, classes) -> dict | None:
+        """The detector's scores as the share of its own training rows that score at most as high (0 to 1):
+        the detectors' scales differ (a distance, a reconstruction error, a path length), their ranks do
+        not; ``reference`` is the same for the training rows (to set the ensemble's threshold) and
+        ``contamination`` the share of them the detector flags."""
+        model = fitting.model
+        reference = getattr(model, "decision_scores_", None)
+        if reference is None or fitting.prediction is None:
+            return None
+        ordered = np.sort(np.asarray(reference, dtype=float))
+
+        def rank(scores):
+            return np.searchsorted(ordered, np.asarray(scores, dtype=float), side="right") / len(ordered)
+
+        share = getattr(model, "contamination_", None)
+        if share is None:
+            share = float(np.mean(ordered > model.threshold_))
+        return {"scores": rank(fitting.prediction), "reference": rank(reference), "contamination": np.array(share)}
+
+    def selected_part(self, output) -> np.ndarray:
+        return output["scores"]
+
+    def ensemble_loss(self, truth, classes):
+        """1 - ROC-AUC of the averaged ranks on the blend rows (a bag with one kind of row only: no loss)."""
+        from sklearn.metrics import roc_auc_score
+
+        y = np.asarray(truth, dtype=int)
+
+        def loss_on(rows):
+            yy = y[rows]
+            if len(np.unique(yy)) < 2:
+                return lambda output: 0.0
+            return lambda output: 1.0 - roc_auc_score(yy, output)
+
+        return loss_on
+
+    def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
+        """The averaged ranks are the ensemble's scores; it flags the rows above the quantile of its own
+        training scores that leaves the members' (weighted) share of training rows flagged."""
+        threshold = float(np.quantile(output["reference"], 1 - float(output["contamination"])))
+        fitting = Fitting(None, ensemble, {}, prediction=np.asarray(output["scores"]))
+        fitting.extra["flags"] = (fitting.prediction > threshold).astype(np.int64)
+        fitting.row = self.evaluate(fitting, prepared)
+        return fitting
 
     def fit(self, fitting: Fitting, prepared: Prepared) -> None:
         fitting.model.fit(prepared.train, prepared.y_train)

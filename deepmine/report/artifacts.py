@@ -133,7 +133,8 @@ def _anomaly(board, folder) -> None:
         table[f"score_{name}"] = model.decision_function(data)
         table[f"flag_{name}"] = model.predict(data)
     table.to_csv(folder / "scores.csv", index=False)
-    best = table[f"score_{board.best}"] if board.best in board.models else None
+    kept = board.best_kept  # the best fitted detector (an ensemble of scores has no model to score new rows)
+    best = table[f"score_{kept}"] if kept is not None else None
     if best is not None:
         top = best.sort_values(ascending=False).index[:_TOP_ANOMALIES]
         data.iloc[top].assign(score=best.iloc[top].to_numpy()).rename_axis("row").reset_index().to_csv(

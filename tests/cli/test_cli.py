@@ -161,6 +161,37 @@ def test_classify_with_a_budget_writes_trials_ensembles_and_the_interval(tmp_pat
     assert "Tuning and ensembles" in page and "best validation accuracy so far" in page.lower()
 
 
+def test_detect_and_forecast_with_a_budget_add_ensembles_of_scores_and_forecasts(tmp_path, shuttle_sample):
+    data = tmp_path / "shuttle.csv"
+    shuttle_sample.to_csv(data, index=False)
+    out = tmp_path / "detect"
+    result = _run("detect", data, "--label", "anomaly", "--models", "isolation_forest,lof", "--budget", "2",
+                  "--contamination", "0.1", "-o", out)
+    assert result.exit_code == 0, result.output
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert "ensemble_traditional" in set(board.model)
+    # the ensemble has no model to score new rows with: the files come from the best fitted detector
+    assert (out / "model").exists() and len(pd.read_csv(out / "anomalies.csv")) > 0
+    weights = json.loads((out / "metrics.json").read_text())["info"]["ensembles"]["ensemble_traditional"]["weights"]
+    assert set(weights) <= {"isolation_forest", "lof"}
+
+    from deepmine.datasets import load
+
+    series = tmp_path / "airline.csv"
+    load("airline").frame.to_csv(series, index=False)
+    out = tmp_path / "forecast"
+    result = _run("series", "forecast", series, "--time", "month", "--target", "passengers", "-h", "12",
+                  "--models", "seasonal_naive,ets", "--budget", "1", "-o", out)
+    assert result.exit_code == 0, result.output
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    assert "ensemble_traditional" in set(forecasts.model) and len(forecasts) == 3 * 12
+    assert "ensemble_traditional" in set(pd.read_csv(out / "backtests.csv").model)
+    result = _run("series", "forecast", series, "--time", "month", "--target", "passengers", "-h", "12",
+                  "--models", "seasonal_naive,ets", "--no-ensemble", "--budget", "1", "-o", tmp_path / "plain")
+    assert result.exit_code == 0 and set(pd.read_csv(tmp_path / "plain" / "forecasts.csv").model) == {
+        "seasonal_naive", "ets"}
+
+
 def test_a_bad_budget_is_one_line(tmp_path, penguins_csv):
     result = _run("classify", penguins_csv, "--target", "species", "--budget", "lots", "--out", tmp_path / "x")
     assert result.exit_code == 2 and "budget takes a number of trials" in result.output

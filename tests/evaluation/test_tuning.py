@@ -10,7 +10,7 @@ import pytest
 from deepmine.errors import ParameterError
 from deepmine.evaluation import compare
 from deepmine.evaluation.bootstrap import paired_interval
-from deepmine.evaluation.ensembles import select
+from deepmine.evaluation.ensembles import log_loss_on, rmse_on, select
 from deepmine.evaluation.tuning import Budget, parse_budget
 
 FAST = {"max_epochs": 4}
@@ -105,10 +105,10 @@ def test_greedy_selection_finds_the_model_that_is_right_and_mixes_complementary_
     y = np.array([0, 1, 0, 1, 1, 0])
     right = np.eye(2)[y] * 0.9 + 0.05
     wrong = right[:, ::-1]
-    assert select({"wrong": wrong, "right": right}, y, classifies=True, classes=[0, 1]) == {"right": 1.0}
+    assert select({"wrong": wrong, "right": right}, log_loss_on(y, [0, 1]), len(y)) == {"right": 1.0}
     # two regressors off in opposite directions: their average is exact
     target = np.linspace(0, 1, 20)
-    weights = select({"low": target - 0.3, "high": target + 0.3}, target, classifies=False, bags=1)
+    weights = select({"low": target - 0.3, "high": target + 0.3}, rmse_on(target), len(target), bags=1)
     assert weights == pytest.approx({"low": 0.48, "high": 0.52}, abs=0.05)
 
 
@@ -202,14 +202,14 @@ def test_bagged_selection_is_seeded_sums_to_one_and_keeps_a_clear_winner_first()
     truth = np.eye(2)[y] * 0.8 + 0.1
     noisy = {f"m{i}": np.clip(truth + rng.normal(0, 0.3 + 0.05 * i, truth.shape), 0.01, 1) for i in range(5)}
     outputs = {"good": truth, **noisy}
-    weights = select(outputs, y, classifies=True, classes=[0, 1], seed=3)
+    weights = select(outputs, log_loss_on(y, [0, 1]), len(y), seed=3)
     assert sum(weights.values()) == pytest.approx(1.0)
     assert max(weights, key=weights.get) == "good" and weights["good"] >= 0.5
-    assert select(outputs, y, classifies=True, classes=[0, 1], seed=3) == weights  # seeded
+    assert select(outputs, log_loss_on(y, [0, 1]), len(y), seed=3) == weights  # seeded
     # two equally noisy models that err on different rows: every bag mixes them
     a = np.clip(truth + rng.normal(0, 0.3, truth.shape), 0.01, 1)
     b = np.clip(truth + rng.normal(0, 0.3, truth.shape), 0.01, 1)
-    mixed = select({"a": a, "b": b}, y, classifies=True, classes=[0, 1])
+    mixed = select({"a": a, "b": b}, log_loss_on(y, [0, 1]), len(y))
     assert set(mixed) == {"a", "b"} and min(mixed.values()) > 0.2
 
 
@@ -217,7 +217,7 @@ def test_anomaly_detectors_are_tuned_on_labelled_training_rows():
     from deepmine.datasets import load
 
     rows = load("shuttle").frame.sample(600, random_state=0).reset_index(drop=True)
-    board = compare("anomaly", rows, label="anomaly", models="isolation_forest,lof", budget=3)
+    board = compare("anomaly", rows, label="anomaly", models="isolation_forest,lof", budget=3, ensemble=False)
     trials = board.info["trials"]
     assert trials.groupby("model").size().to_dict() == {"isolation_forest": 3, "lof": 3}
     assert board.info["valid_rows"] == math.ceil(0.2 * board.info["train_rows"]) and "ensembles" not in board.info
@@ -225,9 +225,85 @@ def test_anomaly_detectors_are_tuned_on_labelled_training_rows():
         compare("anomaly", rows.drop(columns="anomaly"), models="lof", budget=2)
 
 
+def test_anomaly_ensembles_average_ranks_and_flag_the_members_share(shuttle_sample):
+    board = compare("anomaly", shuttle_sample, label="anomaly", models="isolation_forest,lof,autoencoder", budget=2,
+                    options={"max_epochs": 5, "contamination": 0.1})
+    info, rows = board.info, board.frame.set_index("model")
+    # three parts of the training rows, stratified: trials fit on three fifths, are scored on one, the last weights
+    assert info["tuning_rows"] + info["valid_rows"] + info["blend_rows"] == info["train_rows"] == 450
+    assert abs(info["blend_rows"] - info["valid_rows"]) <= 2
+    assert {"ensemble_all", "ensemble_deep", "ensemble_traditional"} - {"ensemble_deep"} <= set(rows.index)
+    for name, ens in info["ensembles"].items():
+        assert sum(ens["weights"].values()) == pytest.approx(1.0)
+        scores = board.predictions[name]  # the members' ranks among their own training scores, averaged
+        assert scores.min() >= 0 and scores.max() <= 1 and len(scores) == len(board.y_test)
+        # it flags about the share its members flag (10 %) of the held-out rows
+        assert rows.loc[name, "flagged"] == pytest.approx(0.1, abs=0.06)
+    members = [m for m in info["ensembles"]["ensemble_all"]["weights"]]
+    assert rows.loc["ensemble_all", "roc_auc"] >= rows.loc[members, "roc_auc"].min()
+
+
+def test_ranks_make_detectors_with_different_scales_comparable(shuttle_sample):
+    from deepmine.anomaly.traditional import IsolationForestDetector
+    from deepmine.evaluation.registry import get_task
+    from deepmine.evaluation.task import Fitting
+
+    X = shuttle_sample.drop(columns="anomaly")
+    detector = IsolationForestDetector(contamination=0.1, random_state=0).fit(X)
+    fitting = Fitting(None, detector, {}, prediction=detector.decision_function(X.iloc[:50]) * 1000 + 7)
+    ranked = get_task("anomaly").ensemble_output(fitting, None)
+    # a training row's rank is the share of training rows scoring at most as high: a monotone map into (0, 1]
+    reference = ranked["reference"]
+    assert reference.max() == 1.0 and reference.min() == pytest.approx(1 / len(X))
+    order = np.argsort(detector.decision_scores_)
+    assert np.all(np.diff(reference[order]) >= 0)
+    assert float(ranked["contamination"]) == pytest.approx(0.1, abs=0.01)
+    assert np.all(ranked["scores"] == 1.0)  # scores beyond every training score (scaled up) rank at the top
+
+
+def test_forecast_ensembles_average_the_members_forecasts_and_score_them_on_the_same_origins():
+    board = compare("forecasting", "dataset:airline", target="passengers", time_column="month", horizon=12,
+                    models="seasonal_naive,ets,mlp,lstm", budget=2, options={"max_epochs": 3})
+    info = board.info
+    ens = info["ensembles"]["ensemble_all"]["weights"]
+    assert sum(ens.values()) == pytest.approx(1.0)
+    future = sum(w * board.predictions[m] for m, w in ens.items())
+    pd.testing.assert_frame_equal(board.predictions["ensemble_all"], future, check_exact=False, rtol=1e-9)
+    # its backtest is the members' averaged over the same 36 held-out months, scored as theirs were
+    frame = info["backtest"]["ensemble_all"]
+    members = sum(w * info["backtest"][m][["forecast", "lower", "upper"]] for m, w in ens.items())
+    np.testing.assert_allclose(frame[["forecast", "lower", "upper"]].to_numpy(), members.to_numpy(), rtol=1e-9)
+    assert frame["actual"].equals(info["backtest"]["ets"]["actual"]) and len(frame) == 36
+    rows = board.frame.set_index("model")
+    assert rows.loc["ensemble_all", "mase"] <= rows.loc[list(ens), "mase"].max()
+    assert rows.loc["ensemble_deep", "kind"] == "deep"
+
+
+def test_rating_ensembles_include_rating_only_models_and_rank_nothing():
+    from deepmine.datasets import load
+
+    ratings = load("movielens").frame
+    ratings = ratings[ratings["userId"].isin(ratings["userId"].unique()[:120])]
+    board = compare("recommendation", ratings, target="rating", user="userId", item="movieId",
+                    time_column="timestamp", models="bias_baseline,popularity,item_knn,matrix_factorization",
+                    budget=2, options={"max_epochs": 3})
+    rows = board.frame.set_index("model")
+    weights = board.info["ensembles"]["ensemble_all"]["weights"]
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert "bias_baseline" in board.info["ensembles"]["ensemble_traditional"]["weights"]  # ratings only: a member
+    assert rows.loc["ensemble_traditional", "rmse"] <= rows.loc[["bias_baseline", "popularity", "item_knn"],
+                                                                "rmse"].max()
+    assert np.isnan(rows.loc["ensemble_all", "ndcg@10"])  # averaged ratings rank nothing
+    assert "ensemble_all" not in board.models and "ensemble_all" not in board.predictions
+    # clicks without ratings: nothing to average
+    with pytest.raises(ParameterError, match="no predictions to average"):
+        compare("recommendation", ratings, user="userId", item="movieId", models="popularity,item_knn",
+                ensemble=True)
+
+
 def test_forecasters_are_tuned_on_the_points_before_the_backtest():
     board = compare("forecasting", "dataset:airline", target="passengers", time_column="month", horizon=12,
-                    models="seasonal_naive,lstm", budget=2, options={"max_epochs": 2})
+                    models="seasonal_naive,lstm", budget=2, options={"max_epochs": 2}, ensemble=False)
     trials = board.info["trials"]
     assert set(trials["model"]) == {"lstm"} and len(trials) == 2  # seasonal naive has nothing to tune
     # the backtest forecasts the last 36 months; the trials saw only the 108 before them
