@@ -27,6 +27,7 @@ from deepmine.evaluation.fitting import history_of
 from deepmine.evaluation.leaderboard import Leaderboard, sort_frame
 from deepmine.evaluation.task import Fitting, Prepared, Task
 from deepmine.evaluation.tuning import Budget, Sharing, apply, parse_budget, trials_frame, tune
+from deepmine.training.callbacks import time_limit
 from deepmine.training.checkpoints import checkpoint_scope
 
 BLEND = 0.2  # the share of the training rows that weights the ensembles
@@ -88,7 +89,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     tunable_left = sum(1 for c in candidates if c.space)
     started = time.perf_counter()
     rows, fitted, histories, predictions, probabilities, artefacts = [], {}, {}, {}, {}, {}
-    trials, tuned_values, members = [], {}, []
+    trials, tuned_values, members, cut = [], {}, [], {}
     classes = _classes(task, prepared) if ensemble else None
     for cand in candidates:
         model = task.build(cand, prepared, random_state, options)
@@ -97,13 +98,12 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         fitting = Fitting(cand, model, {"model": cand.name, "kind": cand.kind},
                           remake=lambda c=cand: task.build(c, prepared, random_state, options))
         with checkpoint_scope(cand.name):  # names this model's training checkpoints, when they are on
-            tuned = None
+            tuned, share, cand_start = None, None, time.perf_counter()
             spent = budget.seconds is not None and time.perf_counter() - started >= budget.seconds
             if spent and cand.space:
                 tunable_left -= 1
             # a model reached once a wall-clock budget is spent is fitted once, at its defaults, outside the ensembles
             if inner is not None and (cand.space or ensemble) and not spent:
-                share = None
                 if budget.seconds is not None and cand.space:
                     share = max(budget.seconds - (time.perf_counter() - started), 0.0) / max(tunable_left, 1)
                     tunable_left -= 1
@@ -120,7 +120,8 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
             if progress:
                 progress(task.describe(fitting, prepared))
             fitting.row.update(task.cross_validate(fitting, prepared, random_state))
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), time_limit(_final_fit_limit(budget, spent, share, cand_start,
+                                                                        len(candidates))) as limit:
                 warnings.simplefilter("ignore", DataWarning)
                 start = time.perf_counter()
                 task.fit(fitting, prepared)
@@ -129,6 +130,8 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
                 task.predict(fitting, prepared)
                 predict_s = time.perf_counter() - start
                 fitting.row.update(task.evaluate(fitting, prepared))
+        if limit.stopped:  # the time budget cut its final fit short (after these epochs)
+            cut[cand.name] = limit.stopped
         if fitting.keep:  # a model that could not be fitted (a rating-only recommender ranking) has no seconds
             fitting.row.setdefault("fit_s", fit_s)
             if "predict_s" in task.TIMINGS:
@@ -160,6 +163,8 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     if not budget.empty:
         info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
                     tuning_rows=inner.info["train_rows"], valid_rows=inner.info["valid_rows"])
+    if cut:
+        info["time_limited"] = cut  # model -> the epochs after which the budget stopped its final fit(s)
     if inner is not None and "blend_rows" in inner.info:
         info["blend_rows"] = inner.info["blend_rows"]
     if ensembles:
@@ -172,6 +177,23 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         frame = sort_frame(frame, prepared.primary)
     return Leaderboard(task.name, prepared.primary, frame, fitted, histories, info, prepared.y_test, predictions,
                        data=prepared.shown, probabilities=probabilities, graph=prepared.graph)
+
+
+FINAL_FIT_FLOOR = 0.25  # of a candidate's share: the least time its final fit gets under a wall-clock budget
+
+
+def _final_fit_limit(budget: Budget, spent: bool, share: float | None, cand_start: float,
+                     n_candidates: int) -> float | None:
+    """The seconds a candidate's final fit may train under a wall-clock budget (None: no limit): what is left
+    of its share, or a quarter of the share if that is more; an even share of the budget for a model reached
+    once the budget was spent; no limit without a wall-clock budget or for a model with nothing to tune."""
+    if budget.seconds is None:
+        return None
+    if spent:
+        return budget.seconds / max(n_candidates, 1)
+    if share is None:
+        return None
+    return max(share - (time.perf_counter() - cand_start), FINAL_FIT_FLOOR * share)
 
 
 def _classes(task: Task, prepared: Prepared) -> np.ndarray | None:

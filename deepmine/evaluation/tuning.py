@@ -12,8 +12,13 @@ comparison (``budget="10m"``, ``"90s"``, ``"1h"``):
   are fitted, each candidate's unused time passing to the next and each keeping back the time its final
   fit will take (its default trial's seconds, scaled by the rows of the whole training part). It gives up
   repeatability (how many trials fit in the time depends on the machine and its load) and stops a
-  candidate after the trial that crosses its share, so the whole run can overrun by about one trial;
-  a model reached once the time is spent is fitted once at its defaults, and joins no ensemble;
+  candidate after the trial that crosses its share; a network's training (in a trial or the final fit)
+  stops after the epoch that crosses the time left to it (:func:`~deepmine.training.callbacks.time_limit`:
+  the default trial by half the share, the others by the share's end, the final fit by the share's end or
+  a quarter of the share from its start, whichever is later), keeping its best epoch, so a slow network
+  is cut short rather than overrunning (models not trained by epochs, such as trees, are not cut);
+  a model reached once the time is spent is fitted once at its defaults, within an even share of the
+  budget, and joins no ensemble;
 - candidates without a search space (a majority-class baseline, ridge's own cross-validated alpha)
   are fitted once, as without a budget.
 
@@ -40,7 +45,9 @@ from deepmine.errors import DataWarning, DeepmineError, ParameterError
 from deepmine.evaluation.fitting import set_matching_params
 from deepmine.evaluation.metrics import greater_is_better
 from deepmine.evaluation.task import Fitting, Prepared, Task
+from deepmine.training.callbacks import time_limit
 
+DEFAULT_TRIAL_SHARE = 0.5  # under a wall-clock share, the default trial's networks stop by half of it
 _TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h)\s*$", re.IGNORECASE)
 _SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 
@@ -224,7 +231,9 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
             best.update(score=sign * score, values=dict(values), fit=trial_fit)
         return score
 
-    evaluate({})  # trial 0: the default setting
+    # trial 0, the default setting: under a wall-clock share, its networks stop at half the share at the latest
+    with time_limit(None if seconds is None else DEFAULT_TRIAL_SHARE * seconds):
+        evaluate({})
     if seconds is not None:  # a wall-clock share: the final fit will take about trial 0's time, scaled by the rows
         seconds -= reserve * trials[0]["seconds"]
     n_more = None if budget.trials is None else max(budget.trials - 1, 0)
@@ -239,7 +248,8 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
                 progress(f"tuning {cand.name} ({cand.kind}): trial {len(trials)}"
                          + (f" of {budget.trials}" if budget.trials else ""))
             try:
-                return evaluate(values)
+                with time_limit(None if seconds is None else seconds - (time.perf_counter() - start)):
+                    return evaluate(values)
             except Exception as exc:  # noqa: BLE001 - one bad setting (a diverging network) fails its trial only
                 trials.append({"model": cand.name, "trial": len(trials), "params": _jsonable(values),
                                "score": np.nan, "seconds": np.nan, "state": f"failed: {type(exc).__name__}: {exc}"})
@@ -302,7 +312,8 @@ def _tune_shared(task, cand, inner, budget, seconds, random_state, options, shar
         def objective(trial):
             values = {} if trial.user_attrs.get("default") else suggest(trial, space)
             trial.set_user_attr("values", _jsonable(values))
-            score, _, spent = single(values)
+            with time_limit(None if seconds is None else seconds - (time.perf_counter() - start)):
+                score, _, spent = single(values)
             trial.set_user_attr("seconds", spent)
             return score
 

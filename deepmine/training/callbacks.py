@@ -179,5 +179,52 @@ def epoch_listener(fn):
         _EPOCH_LISTENERS.remove(fn)
 
 
+class Limit:
+    """One time limit: the ``time.perf_counter()`` value by which training must stop, and the epochs after
+    which it stopped a Trainer (one per fit it cut)."""
+
+    def __init__(self, deadline: float):
+        self.deadline, self.stopped = deadline, []
+
+
+# The time limits every Trainer in this process obeys (the earliest counts), innermost last.
+_LIMITS: list[Limit] = []
+
+
+class Deadline(Callback):
+    """Ends training after the first epoch that finishes at or past ``limit.deadline``; the best epoch's
+    weights are put back as early stopping does, where the model keeps them."""
+
+    def __init__(self, limit: Limit):
+        self.limit = limit
+
+    def on_epoch_end(self, trainer, record):
+        if time.perf_counter() >= self.limit.deadline and not trainer.stop_training:
+            trainer.stop_training = True
+            trainer.stopped_by_time = record["epoch"]
+            self.limit.stopped.append(record["epoch"])
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """While the block runs, every Trainer stops after the epoch that ends ``seconds`` from now (None: no
+    limit); yields the :class:`Limit` (its ``stopped`` lists the epochs after which it cut a fit). Nested
+    limits keep the earliest. A wall-clock budget bounds the networks' fits with it, as AutoGluon's
+    ``time_limit`` bounds its models'; a model that is not trained by epochs is not stopped."""
+    if seconds is None:
+        yield Limit(float("inf"))
+        return
+    limit = Limit(time.perf_counter() + max(float(seconds), 0.0))
+    _LIMITS.append(limit)
+    try:
+        yield limit
+    finally:
+        _LIMITS.remove(limit)
+
+
 def epoch_listeners() -> list:
-    return [EpochListener(fn) for fn in _EPOCH_LISTENERS]
+    """The callbacks every Trainer adds: one per registered listener, and the earliest time limit."""
+    out: list = [EpochListener(fn) for fn in _EPOCH_LISTENERS]
+    if _LIMITS:
+        out.append(Deadline(min(_LIMITS, key=lambda limit: limit.deadline)))
+    return out

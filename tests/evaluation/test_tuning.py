@@ -343,3 +343,14 @@ def test_models_reached_after_a_wall_clock_budget_is_spent_are_fitted_at_their_d
     rows = board.frame.set_index("model")
     assert rows.loc["hist_gradient_boosting", "trials"] != rows.loc["hist_gradient_boosting", "trials"]  # NaN
     assert "ensembles" not in board.info  # one member is not an ensemble
+
+
+def test_a_wall_clock_budget_cuts_a_network_that_would_overrun_it(breast_cancer):
+    board = compare("classification", breast_cancer.frame, target="diagnosis", models="deep_mlp,logistic_regression",
+                    budget="4s", options={"max_epochs": 100_000, "early_stopping": None, "lr_schedule": "constant"})
+    # 100,000 epochs would take hours: the default trial stops by half the network's share, the final fit by
+    # what is left of it, and the run says after which epoch
+    (epoch,) = board.info["time_limited"]["deep_mlp"]
+    assert 1 <= epoch < 100_000 and len(board.models["deep_mlp"].history_) == epoch
+    assert "logistic_regression" not in board.info["time_limited"]  # not trained by epochs: never cut
+    assert board.frame.set_index("model").loc["deep_mlp", "accuracy"] > 0.8

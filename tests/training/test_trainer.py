@@ -445,3 +445,24 @@ def test_checkpoint_saves_the_best_weights_as_safetensors(tmp_path, breast_cance
     for name, tensor in clf.module_.state_dict().items():
         assert torch.equal(saved[name], tensor)
     assert [p.name for p in path.parent.iterdir()] == ["best.safetensors"]
+
+
+def test_a_time_limit_stops_every_trainer_after_the_epoch_that_crosses_it(cancer_raw):
+    from deepmine.tabular import DeepClassifier
+    from deepmine.training import time_limit
+
+    X, y = cancer_raw
+    # a constant rate: a schedule planned over 100,000 epochs would still be warming up when the limit strikes
+    model = DeepClassifier(hidden=(16,), max_epochs=100_000, lr_schedule="constant", early_stopping=None,
+                           random_state=0)
+    with time_limit(0.5) as limit:
+        model.fit(X, y)
+    # stopped long before its 100,000 epochs, after the epoch that crossed the limit, and still a model
+    assert limit.stopped == [len(model.history_)] and len(model.history_) < 100_000
+    assert (model.predict(X) == y).mean() > 0.8
+    with time_limit(None) as none:  # no limit: nothing is cut
+        DeepClassifier(hidden=(8,), max_epochs=3, random_state=0).fit(X, y)
+    assert none.stopped == []
+    with time_limit(60) as outer, time_limit(0) as inner:  # nested limits: the earliest counts
+        DeepClassifier(hidden=(8,), max_epochs=50, random_state=0).fit(X, y)
+    assert inner.stopped == [1] and outer.stopped == []
