@@ -55,6 +55,7 @@ SMOKE_EPOCHS = 2
 SPEED_FILE = "speed.json"  # written by benchmarks/study_speed.py into the same results folder
 TABLE_MODELS_FILE = "table_models.json"  # written by benchmarks/bench_table_models.py (RealMLP/TabM vs pytabkit)
 BUDGET_FILE = "budget.json"  # written by benchmarks/study_budget.py (default vs tuned vs ensembled)
+BUDGET_LONG_FILE = "budget_long.json"  # its long entry (churn, 50 trials per model: `make bench-long`)
 AUTOGLUON_FILE = "autogluon.json"  # written by benchmarks/bench_autogluon.py (both environments)
 
 
@@ -484,7 +485,7 @@ def load_results(results_dir: Path) -> list[dict]:
         pass
     found = []
     for path in sorted(results_dir.glob("*.json")):
-        if path.name in (SPEED_FILE, TABLE_MODELS_FILE, BUDGET_FILE, AUTOGLUON_FILE):
+        if path.name in (SPEED_FILE, TABLE_MODELS_FILE, BUDGET_FILE, BUDGET_LONG_FILE, AUTOGLUON_FILE):
             continue
         try:
             found.append(json.loads(path.read_text()))
@@ -623,8 +624,9 @@ def _paired(a: list[float], b: list[float]) -> tuple[float, list[float] | None, 
     return float(d.mean()), [float(d.mean() - half), float(d.mean() + half)], float(stats.ttest_1samp(d, 0.0).pvalue)
 
 
-def _budget_section(path: Path) -> list[str]:
-    """Default vs tuned vs ensembled per kind (benchmarks/study_budget.py), when it has run."""
+def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
+    """Default vs tuned vs ensembled per kind (benchmarks/study_budget.py), when it has run; its long entry
+    (``long_path``) after the others when that has run too."""
     head = ["## Tuned and ensembled under one budget", ""]
     if not path.exists():
         return head + ["No `budget.json` in the results folder: run `make bench` (it runs "
@@ -635,7 +637,10 @@ def _budget_section(path: Path) -> list[str]:
                     "greedy ensembles of all, the deep and the traditional models, weighted on the last fifth, "
                     "which no trial was scored on. Scores are on the held-out rows; mean ± sd over the seeds. A "
                     "kind's best is the model with the best mean.", ""]
-    for name, res in json.loads(path.read_text()).get("entries", {}).items():
+    entries = dict(json.loads(path.read_text()).get("entries", {}))
+    if long_path is not None and long_path.exists():
+        entries.update(json.loads(long_path.read_text()).get("entries", {}))
+    for name, res in entries.items():
         primary, seeds = res["primary"], res["seeds"]
         gib = greater_is_better_name(primary)
         sign = 1 if gib else -1
@@ -679,6 +684,28 @@ def _budget_section(path: Path) -> list[str]:
                          f"{diff * sign:+.4f} on average (positive: better), 95 % CI "
                          f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
                          f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+            # the best deep row once tuned and ensembled (one row for all seeds: the best by its mean, not the
+            # best of each seed, which would pick on the test part)
+            rows_after = {m: scores("tuned", m) for m in [d_tuned] if m}
+            if any(v is not None for v in scores("ensemble", "ensemble_deep")):
+                rows_after["ensemble_deep"] = scores("ensemble", "ensemble_deep")
+
+            def mean_of(values):
+                values = [v for v in values if v is not None]
+                return sum(values) / len(values) if values else None
+
+            after = {m: v for m, v in rows_after.items() if mean_of(v) is not None}
+            if after:
+                top = max(after, key=lambda m: sign * mean_of(after[m]))
+                pairs = [(x, y) for x, y in zip(after[top], scores("default", d_default))
+                         if x is not None and y is not None]
+                diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
+                noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
+                lines.append(f"- The best deep row once tuned and ensembled, {top}, against {d_default} at its "
+                             f"defaults: {primary} {diff * sign:+.4f} on average, 95 % CI "
+                             f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
+                             f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+        has_ensembles = any(v is not None for v in scores("ensemble", "ensemble_all"))
         held, held_all = 0, 0
         for seed, per in zip(seeds, [res["per_seed"][str(s)] for s in seeds]):
             members = list(((per.get("ensembles") or {}).get("ensemble_all") or {}).get("weights", {}))
@@ -690,8 +717,11 @@ def _budget_section(path: Path) -> list[str]:
                 held += 1
             if ens is not None and tuned and sign * ens >= max(sign * v for v in tuned.values()) - 1e-12:
                 held_all += 1
-        lines.append(f"- The ensemble of all models scored at least its best member (weight above 0) on {held} of "
-                     f"{len(seeds)} seeds, and at least the best single tuned model on {held_all}.")
+        if has_ensembles:
+            lines.append(f"- The ensemble of all models scored at least its best member (weight above 0) on {held} "
+                         f"of {len(seeds)} seeds, and at least the best single tuned model on {held_all}.")
+        else:
+            lines.append("- No ensembles for this task (its scores are not averaged).")
         gains = [(a, b) for a, b in zip(scores("ensemble", "ensemble_all"), scores("ensemble", "ensemble_traditional"))
                  if a is not None and b is not None]
         if gains:
@@ -853,7 +883,7 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
             lines += [f"![{res['primary']} against fit seconds]({rel_plots}/{name})", ""]
     lines += _speed_section(speed)
     lines += _table_models_section(results_dir / TABLE_MODELS_FILE)
-    lines += _budget_section(results_dir / BUDGET_FILE)
+    lines += _budget_section(results_dir / BUDGET_FILE, results_dir / BUDGET_LONG_FILE)
     lines += _autogluon_section(results_dir / AUTOGLUON_FILE)
     text = "\n".join(lines).rstrip() + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,9 @@ class Leaderboard:
     order of its ``classes_``). For the network tasks ``graph`` is the
     :class:`~deepmine.graph.data.Graph` that was compared on (read once, for the run folder's drawing too).
     ``primary`` is None when nothing ranks the models (anomaly detection without a label).
+    ``resample`` holds per-row outputs where ``predictions`` are not per held-out row (a recommender's
+    predicted ratings beside its top-k lists): ``{"truth": array, "outputs": {name: array}}``, which the
+    verdict's paired interval resamples.
     """
 
     task: str
@@ -42,6 +45,7 @@ class Leaderboard:
     data: pd.DataFrame | None = field(default=None, repr=False)
     probabilities: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     graph: Any = field(default=None, repr=False)
+    resample: dict = field(default_factory=dict, repr=False)
 
     @property
     def best(self) -> str:
@@ -102,7 +106,13 @@ class Leaderboard:
     def _interval(self, a: str, b: str):
         from deepmine.evaluation.bootstrap import paired_interval
 
-        if self.primary is None or self.y_test is None or a not in self.predictions or b not in self.predictions:
+        if self.primary is None:
+            return None
+        outputs = self.resample.get("outputs", {})
+        if a in outputs and b in outputs:  # per-row outputs kept beside predictions of another shape
+            return paired_interval(self.primary, np.asarray(self.resample["truth"]), outputs[a], outputs[b],
+                                   seed=int(self.info.get("random_state") or 0))
+        if self.y_test is None or a not in self.predictions or b not in self.predictions:
             return None
         classes = None
         if a in self.probabilities and b in self.probabilities:

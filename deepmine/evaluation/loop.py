@@ -89,6 +89,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     tunable_left = sum(1 for c in candidates if c.space)
     started = time.perf_counter()
     rows, fitted, histories, predictions, probabilities, artefacts = [], {}, {}, {}, {}, {}
+    resampled = {}  # per-row outputs a task keeps beside predictions of another shape (Fitting.extra["resample"])
     trials, tuned_values, members, cut = [], {}, [], {}
     classes = _classes(task, prepared) if ensemble else None
     for cand in candidates:
@@ -139,6 +140,8 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         rows.append(fitting.row)
         for key, value in fitting.artefacts.items():
             artefacts.setdefault(key, {})[cand.name] = value
+        if fitting.extra.get("resample") is not None:
+            resampled[cand.name] = fitting.extra["resample"]
         # a member needs only its outputs: a rating-only recommender (not kept, as it ranks nothing) still averages
         if ensemble and tuned is not None and tuned.blend is not None:
             member = _member(task, cand, tuned, fitting, classes)
@@ -156,7 +159,7 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
         raise DeepmineError(f"no model of {task.name} could be fitted on this data; see the notices above")
     if ensemble and len(members) >= 2:
         ensembles = _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, artefacts,
-                                   classes, random_state)
+                                   resampled, classes, random_state)
     else:
         ensembles = []
     info = {**prepared.info, "random_state": random_state, "options": options, **artefacts}
@@ -175,8 +178,10 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     frame = frame[task.columns(list(frame.columns))]
     if prepared.primary is not None:
         frame = sort_frame(frame, prepared.primary)
+    resample = ({"truth": prepared.extra["resample_truth"], "outputs": resampled}
+                if resampled and prepared.extra.get("resample_truth") is not None else {})
     return Leaderboard(task.name, prepared.primary, frame, fitted, histories, info, prepared.y_test, predictions,
-                       data=prepared.shown, probabilities=probabilities, graph=prepared.graph)
+                       data=prepared.shown, probabilities=probabilities, graph=prepared.graph, resample=resample)
 
 
 FINAL_FIT_FLOOR = 0.25  # of a candidate's share: the least time its final fit gets under a wall-clock budget
@@ -214,8 +219,8 @@ def _member(task: Task, cand, tuned, fitting: Fitting, classes) -> Member | None
                   float(fitting.row.get("fit_s", 0.0)), float(fitting.row.get("predict_s", 0.0)))
 
 
-def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, artefacts, classes,
-                   random_state=0):
+def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilities, artefacts, resampled,
+                   classes, random_state=0):
     """The ensembles' leaderboard rows (scored on the test part like every model), their predictions too."""
     truth = task.blend_truth(inner)
     ensembles = build_ensembles(members, task.ensemble_loss(truth, classes), len(members[0].valid), classes,
@@ -230,6 +235,8 @@ def _ensemble_rows(task, prepared, inner, members, rows, predictions, probabilit
             predictions[ens.name] = fitting.prediction
         for key, value in fitting.artefacts.items():
             artefacts.setdefault(key, {})[ens.name] = value
+        if fitting.extra.get("resample") is not None:
+            resampled[ens.name] = fitting.extra["resample"]
         timings = {t: sum(float(getattr(by_name[n], t, 0.0)) for n in ens.weights) for t in ("fit_s", "predict_s")
                    if t in task.TIMINGS}
         rows.append({"model": ens.name, "kind": ens.kind, **fitting.row, **timings})

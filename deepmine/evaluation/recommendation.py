@@ -65,7 +65,9 @@ class RecommendationTask(Task):
                 else "leave-last-out", "train_rows": int(len(rank_train)), "test_rows": int(len(rank_test))}
         return Prepared(interactions, None, None, None, info, "rmse" if explicit else f"ndcg@{k}", shown=df,
                         size=len(interactions), unit="interactions",
-                        extra={"features": features, "rate": (rate_train, rate_test), "rank": (rank_train, rank_test), "k": k})
+                        extra={"features": features, "rate": (rate_train, rate_test), "rank": (rank_train, rank_test),
+                               "k": k, "resample_truth": (None if rate_test is None else
+                                                          interactions.subset(rate_test).rating)})
 
     def inner(self, prepared: Prepared, random_state: int, valid_size: float = 0.2,
               blend_size: float = 0.0) -> Prepared:
@@ -117,7 +119,8 @@ class RecommendationTask(Task):
             from deepmine.evaluation.recommend_metrics import rating_scores
 
             row.update(rating_scores(test.rating, pred))
-            fitting.extra["ratings"] = np.asarray(pred, dtype=float)  # what an ensemble of ratings averages
+            # what an ensemble of ratings averages, and what the verdict's paired interval resamples
+            fitting.extra["ratings"] = fitting.extra["resample"] = np.asarray(pred, dtype=float)
             if prepared.extra.get("trial"):  # a tuning trial on ratings: its RMSE is all it needs
                 return
             fitting.model = fitting.remake()
@@ -178,9 +181,8 @@ class RecommendationTask(Task):
         so its ranking columns stay empty."""
         from deepmine.evaluation.recommend_metrics import rating_scores
 
-        data = prepared.train
-        truth = data.subset(prepared.extra["rate"][1]).rating
-        return Fitting(None, ensemble, rating_scores(truth, output))
+        truth = prepared.extra["resample_truth"]
+        return Fitting(None, ensemble, rating_scores(truth, output), extra={"resample": np.asarray(output)})
 
 
 __all__ = ["RecommendationTask"]

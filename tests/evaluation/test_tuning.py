@@ -295,6 +295,10 @@ def test_rating_ensembles_include_rating_only_models_and_rank_nothing():
                                                                 "rmse"].max()
     assert np.isnan(rows.loc["ensemble_all", "ndcg@10"])  # averaged ratings rank nothing
     assert "ensemble_all" not in board.models and "ensemble_all" not in board.predictions
+    # the verdict resamples the held-out ratings (a fifth of them), not "one run"
+    paired = board.to_dict()["paired"]
+    assert paired["rows"] == round(0.2 * len(ratings)) and paired["low"] <= paired["difference"] <= paired["high"]
+    assert "paired bootstrap interval" in board.verdict()
     # clicks without ratings: nothing to average
     with pytest.raises(ParameterError, match="no predictions to average"):
         compare("recommendation", ratings, user="userId", item="movieId", models="popularity,item_knn",
