@@ -43,10 +43,11 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         and ``tune_s``; ``info["trials"]`` holds every trial and ``info["tuned"]`` the winning values. None
         or 0: every model at its defaults, as without it. See :mod:`deepmine.evaluation.tuning`.
     ensemble : add three rows, greedy weighted ensembles (Caruana et al. 2004) of all the candidates, of the
-        deep ones and of the traditional ones, weighted on a fifth of the training part that no trial was
-        scored on: of class probabilities or predictions (tables, text, series and images), anomaly scores
-        (as ranks; needs ``label``), forecasts (weighted on the tuning backtest) and predicted ratings; by
-        default when there is a budget. See :mod:`deepmine.evaluation.ensembles`.
+        deep ones and of the traditional ones: of class probabilities or predictions (tables, text, series
+        and images), anomaly scores (as ranks; needs ``label``) and predicted ratings, weighted on a fifth of
+        the training part that no trial was scored on, and of forecasts, weighted on the tuning backtest
+        (a series has no points to spare); by default when there is a budget. See
+        :mod:`deepmine.evaluation.ensembles`.
     workers, storage, study : run each candidate's trials in ``workers`` processes that share one Optuna
         storage: a database URL (``postgresql+psycopg://user@host/db`` when the workers are on several
         machines, each running the same comparison with the same ``storage`` and ``study``), else a journal

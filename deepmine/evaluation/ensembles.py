@@ -1,7 +1,9 @@
 """Ensembles: greedy ensemble selection with replacement (Caruana et al., ICML 2004), the method behind
 AutoGluon's weighted ensemble, over the candidates' predictions on the blend part: a fifth of the training
 rows held out of tuning (the winning trial of each model predicts it; no trial was scored on it, so no
-model's predictions there are flattered by having been chosen for them).
+model's predictions there are flattered by having been chosen for them). Forecasting is the exception: a
+series has too few points for another part, so its ensembles are weighted on the tuning backtest's origins,
+where the trials were scored (the leaderboard's origins stay unseen).
 
 Starting from the best single model, each of ``rounds`` steps adds (again, if it helps most) the model whose
 addition most improves the blend score of the ensemble's average; a member's weight is the share of steps
@@ -85,7 +87,8 @@ def aligned_proba(proba, classes, to) -> np.ndarray:
 
 def _greedy(outputs: dict[str, np.ndarray], loss, rounds: int) -> dict[str, int]:
     """Greedy selection with replacement: how often each model was chosen in ``rounds`` steps."""
-    names = list(outputs)
+    # in order of their own loss, so that a tie goes to the better single model (argmin keeps the first)
+    names = sorted(outputs, key=lambda n: loss(outputs[n]))
     counts = dict.fromkeys(names, 0)
     total = None
     for step in range(rounds):
@@ -96,7 +99,7 @@ def _greedy(outputs: dict[str, np.ndarray], loss, rounds: int) -> dict[str, int]
     return counts
 
 
-Loss = Callable[[np.ndarray], float]
+Loss = Callable[[np.ndarray], float]  # a loss_on(rows) may return None instead: no loss on those rows
 
 
 def log_loss_on(y, classes) -> Callable[[np.ndarray], Loss]:
@@ -133,24 +136,34 @@ def select(valid: dict[str, np.ndarray], loss_on: Callable[[np.ndarray], Loss], 
     """The weights (summing to 1) of the models in ``valid``: bagged greedy selection with replacement.
 
     ``valid[name]`` has one row per blend row (``n_rows``); ``loss_on(rows)`` is the loss (lower is better)
-    of an output restricted to those rows. Each of ``bags`` selections runs on a bootstrap sample of the
-    rows and the weights are averaged: one selection on a small part hands every step to whichever model
+    of an output restricted to those rows, or None where those rows cannot score one (a bag of normal rows
+    only, for ROC-AUC): that bag is left out, and with no bag left every model gets the same weight. Each of
+    ``bags`` selections runs on a bootstrap sample of the rows and the weights are averaged: one selection on a small part hands every step to whichever model
     happens to fit those rows best, while the bags see what holds across them (after Caruana et al. 2004,
     section 4.3, who bag over models; with the few models of one comparison, leaving half of them out of
     each bag would hand the weight to the weak ones, so the rows are bagged instead). ``bags=1``: one
     plain selection."""
     outputs = {n: np.asarray(v, dtype=float) for n, v in valid.items()}
+    even = {n: 1 / len(outputs) for n in outputs}
     if bags <= 1:
-        counts = _greedy(outputs, loss_on(np.arange(n_rows)), rounds)
+        loss = loss_on(np.arange(n_rows))
+        if loss is None:
+            return even
+        counts = _greedy(outputs, loss, rounds)
         return {n: c / rounds for n, c in counts.items() if c}
     rng = np.random.default_rng(seed)
     weights = dict.fromkeys(outputs, 0.0)
     for _ in range(bags):
         rows = rng.integers(0, n_rows, n_rows)
+        loss = loss_on(rows)
+        if loss is None:
+            continue
         sample = {n: v[rows] for n, v in outputs.items()}
-        for name, count in _greedy(sample, loss_on(rows), rounds).items():
+        for name, count in _greedy(sample, loss, rounds).items():
             weights[name] += count
     total = sum(weights.values())
+    if total == 0:
+        return even
     return {n: w / total for n, w in weights.items() if w > 0}
 
 

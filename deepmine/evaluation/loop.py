@@ -42,7 +42,7 @@ def run(task: Task, prepared: Prepared, models=None, random_state: int = 0,
     ``budget`` (trials per model, or a time such as "10m") tunes each candidate that declares a search
     space on an inner validation part of the training rows first; ``ensemble`` (by default: when there
     is a budget) adds the three ensembles of :mod:`~deepmine.evaluation.ensembles`, weighted on another
-    part of the training rows that no trial was scored on.
+    part of the training rows that no trial was scored on (a forecaster's: on the tuning backtest).
     ``workers`` processes run each candidate's trials over one shared Optuna ``storage`` (a database URL; a
     journal file in a temporary folder by default), whose studies are named after ``study`` (give the same
     name and storage on several machines to share the trials; see :class:`~deepmine.evaluation.tuning.Sharing`).

@@ -234,7 +234,8 @@ class Task:
 
     def predict_blend(self, trial: Fitting, inner: Prepared) -> Fitting | None:
         """A tuning trial's predictions on the part that weights the ensembles (``inner.extra["blend"]``,
-        which no trial is scored on), or None when there is no such part."""
+        which no trial is scored on), or None when there is no such part (a task may return the trial
+        itself: its predictions where it was scored, as forecasting does)."""
         blend = inner.extra.get("blend")
         if blend is None:
             return None

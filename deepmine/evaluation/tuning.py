@@ -232,7 +232,7 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
         return score
 
     # trial 0, the default setting: under a wall-clock share, its networks stop at half the share at the latest
-    with time_limit(None if seconds is None else DEFAULT_TRIAL_SHARE * seconds):
+    with time_limit(_trial_limit(seconds, start, True)):
         evaluate({})
     if seconds is not None:  # a wall-clock share: the final fit will take about trial 0's time, scaled by the rows
         seconds -= reserve * trials[0]["seconds"]
@@ -248,7 +248,7 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
                 progress(f"tuning {cand.name} ({cand.kind}): trial {len(trials)}"
                          + (f" of {budget.trials}" if budget.trials else ""))
             try:
-                with time_limit(None if seconds is None else seconds - (time.perf_counter() - start)):
+                with time_limit(_trial_limit(seconds, start, False)):
                     return evaluate(values)
             except Exception as exc:  # noqa: BLE001 - one bad setting (a diverging network) fails its trial only
                 trials.append({"model": cand.name, "trial": len(trials), "params": _jsonable(values),
@@ -310,9 +310,10 @@ def _tune_shared(task, cand, inner, budget, seconds, random_state, options, shar
             return
 
         def objective(trial):
-            values = {} if trial.user_attrs.get("default") else suggest(trial, space)
+            default = bool(trial.user_attrs.get("default"))
+            values = {} if default else suggest(trial, space)
             trial.set_user_attr("values", _jsonable(values))
-            with time_limit(None if seconds is None else seconds - (time.perf_counter() - start)):
+            with time_limit(_trial_limit(seconds, start, default)):
                 score, _, spent = single(values)
             trial.set_user_attr("seconds", spent)
             return score
@@ -337,10 +338,19 @@ def _tune_shared(task, cand, inner, budget, seconds, random_state, options, shar
         raise DeepmineError(f"{len(failed)} tuning worker(s) of {cand.name} stopped with exit code(s) "
                             f"{', '.join(map(str, failed))}; see the messages above")
     return _read_study(optuna.load_study(study_name=name, storage=storage), cand, inner, run_one, keep_predictions,
-                       start)
+                       start, seconds)
 
 
-def _read_study(study, cand, inner, run_one, keep_predictions, start) -> Tuned:
+def _trial_limit(seconds: float | None, start: float, default: bool) -> float | None:
+    """The seconds one trial's networks may train within a wall-clock ``seconds`` share begun at ``start``:
+    the default trial half the share at most, the others what is left of it (None: no share, no limit)."""
+    if seconds is None:
+        return None
+    left = seconds - (time.perf_counter() - start)
+    return min(left, DEFAULT_TRIAL_SHARE * seconds) if default else left
+
+
+def _read_study(study, cand, inner, run_one, keep_predictions, start, seconds=None) -> Tuned:
     """The trials of a shared study as trials.csv rows, and its winner (the default on a tie)."""
     import optuna
 
@@ -355,7 +365,10 @@ def _read_study(study, cand, inner, run_one, keep_predictions, start) -> Tuned:
         if complete and np.isfinite(score) and sign * score > best_score:
             best_score, values = sign * score, dict(t.user_attrs.get("values", {}))
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    trial_fit = run_one(values)[1] if keep_predictions else None
+    trial_fit = None
+    if keep_predictions:  # the winner again, here, for its blend predictions (within what is left of the share)
+        with time_limit(_trial_limit(seconds, start, False)):
+            trial_fit = run_one(values)[1]
     return _tuned(values, trials, trial_fit, time.perf_counter() - start)
 
 

@@ -173,27 +173,39 @@ class AnomalyTask(UnsupervisedTask):
     def ensemble_output(self, fitting: Fitting, classes) -> dict | None:
         """The detector's scores as the share of its own training rows that score at most as high (0 to 1):
         the detectors' scales differ (a distance, a reconstruction error, a path length), their ranks do
-        not; ``reference`` is the same for the training rows (to set the ensemble's threshold) and
+        not. Beyond the training scores the rank goes on linearly (above 1 by the excess over the highest
+        training score, in units of their range; below 0 likewise), so that rows scoring above every
+        training row (anomalies, when the detector learned from normal rows only) keep their order.
+        ``reference`` is the same for the training rows (to set the ensemble's threshold) and
         ``contamination`` the share of them the detector flags."""
         model = fitting.model
         reference = getattr(model, "decision_scores_", None)
         if reference is None or fitting.prediction is None:
             return None
         ordered = np.sort(np.asarray(reference, dtype=float))
+        low, high = ordered[0], ordered[-1]
+        span = (high - low) or 1.0
 
         def rank(scores):
-            return np.searchsorted(ordered, np.asarray(scores, dtype=float), side="right") / len(ordered)
+            scores = np.asarray(scores, dtype=float)
+            inside = np.searchsorted(ordered, scores, side="right") / len(ordered)
+            return np.where(scores > high, 1.0 + (scores - high) / span,
+                            np.where(scores < low, (scores - low) / span, inside))
 
         share = getattr(model, "contamination_", None)
         if share is None:
-            share = float(np.mean(ordered > model.threshold_))
+            threshold = getattr(model, "threshold_", None)
+            if threshold is None:
+                return None
+            share = float(np.mean(ordered > threshold))
         return {"scores": rank(fitting.prediction), "reference": rank(reference), "contamination": np.array(share)}
 
     def selected_part(self, output) -> np.ndarray:
         return output["scores"]
 
     def ensemble_loss(self, truth, classes):
-        """1 - ROC-AUC of the averaged ranks on the blend rows (a bag with one kind of row only: no loss)."""
+        """1 - ROC-AUC of the averaged ranks on the blend rows; None for a bag of one kind of row only (it is
+        left out of the selection, and with no anomaly in the blend part at all the members weigh alike)."""
         from sklearn.metrics import roc_auc_score
 
         y = np.asarray(truth, dtype=int)
@@ -201,7 +213,7 @@ class AnomalyTask(UnsupervisedTask):
         def loss_on(rows):
             yy = y[rows]
             if len(np.unique(yy)) < 2:
-                return lambda output: 0.0
+                return None
             return lambda output: 1.0 - roc_auc_score(yy, output)
 
         return loss_on

@@ -192,24 +192,27 @@ _LIMITS: list[Limit] = []
 
 
 class Deadline(Callback):
-    """Ends training after the first epoch that finishes at or past ``limit.deadline``; the best epoch's
-    weights are put back as early stopping does, where the model keeps them."""
+    """Ends training after the first epoch that finishes at or past the earliest of ``limits``' deadlines,
+    and tells every one of them (a block inside a user's own, earlier limit learns that its fit was cut);
+    the best epoch's weights are put back as early stopping does, where the model keeps them."""
 
-    def __init__(self, limit: Limit):
-        self.limit = limit
+    def __init__(self, limits: list[Limit]):
+        self.limits = list(limits)
+        self.deadline = min(limit.deadline for limit in self.limits)
 
     def on_epoch_end(self, trainer, record):
-        if time.perf_counter() >= self.limit.deadline and not trainer.stop_training:
+        if time.perf_counter() >= self.deadline and not trainer.stop_training:
             trainer.stop_training = True
             trainer.stopped_by_time = record["epoch"]
-            self.limit.stopped.append(record["epoch"])
+            for limit in self.limits:
+                limit.stopped.append(record["epoch"])
 
 
 @contextmanager
 def time_limit(seconds: float | None):
     """While the block runs, every Trainer stops after the epoch that ends ``seconds`` from now (None: no
-    limit); yields the :class:`Limit` (its ``stopped`` lists the epochs after which it cut a fit). Nested
-    limits keep the earliest. A wall-clock budget bounds the networks' fits with it, as AutoGluon's
+    limit); yields the :class:`Limit` (its ``stopped`` lists the epochs after which a fit inside it was
+    cut). Nested limits keep the earliest. A wall-clock budget bounds the networks' fits with it, as AutoGluon's
     ``time_limit`` bounds its models'; a model that is not trained by epochs is not stopped."""
     if seconds is None:
         yield Limit(float("inf"))
@@ -226,5 +229,5 @@ def epoch_listeners() -> list:
     """The callbacks every Trainer adds: one per registered listener, and the earliest time limit."""
     out: list = [EpochListener(fn) for fn in _EPOCH_LISTENERS]
     if _LIMITS:
-        out.append(Deadline(min(_LIMITS, key=lambda limit: limit.deadline)))
+        out.append(Deadline(_LIMITS))
     return out

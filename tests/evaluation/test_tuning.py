@@ -236,7 +236,8 @@ def test_anomaly_ensembles_average_ranks_and_flag_the_members_share(shuttle_samp
     for name, ens in info["ensembles"].items():
         assert sum(ens["weights"].values()) == pytest.approx(1.0)
         scores = board.predictions[name]  # the members' ranks among their own training scores, averaged
-        assert scores.min() >= 0 and scores.max() <= 1 and len(scores) == len(board.y_test)
+        assert len(scores) == len(board.y_test) and np.median(scores) == pytest.approx(0.5, abs=0.15)
+        assert scores.min() > -1 and scores.max() < 2  # beyond 0 and 1 only by the excess over training scores
         # it flags about the share its members flag (10 %) of the held-out rows
         assert rows.loc[name, "flagged"] == pytest.approx(0.1, abs=0.06)
     members = [m for m in info["ensembles"]["ensemble_all"]["weights"]]
@@ -258,7 +259,22 @@ def test_ranks_make_detectors_with_different_scales_comparable(shuttle_sample):
     order = np.argsort(detector.decision_scores_)
     assert np.all(np.diff(reference[order]) >= 0)
     assert float(ranked["contamination"]) == pytest.approx(0.1, abs=0.01)
-    assert np.all(ranked["scores"] == 1.0)  # scores beyond every training score (scaled up) rank at the top
+    # scores beyond every training score (here scaled up) rank above 1 and keep their order
+    scores = fitting.prediction
+    assert np.all(ranked["scores"] > 1.0)
+    assert np.array_equal(np.argsort(ranked["scores"], kind="stable"), np.argsort(scores, kind="stable"))
+
+
+def test_bags_that_cannot_score_are_left_out_and_an_unscorable_blend_part_weighs_alike():
+    y = np.array([0] * 40 + [1] * 2)
+    good, noise = y + 0.1, np.random.default_rng(0).random(len(y))
+    from deepmine.evaluation.registry import get_task
+
+    loss_on = get_task("anomaly").ensemble_loss(y, None)
+    weights = select({"noise": noise, "good": good}, loss_on, len(y))
+    assert max(weights, key=weights.get) == "good"  # listed second, yet the bags without an anomaly do not vote
+    only_normal = get_task("anomaly").ensemble_loss(np.zeros(42, dtype=int), None)
+    assert select({"noise": noise, "good": good}, only_normal, 42) == {"noise": 0.5, "good": 0.5}
 
 
 def test_forecast_ensembles_average_the_members_forecasts_and_score_them_on_the_same_origins():

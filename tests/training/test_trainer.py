@@ -463,6 +463,13 @@ def test_a_time_limit_stops_every_trainer_after_the_epoch_that_crosses_it(cancer
     with time_limit(None) as none:  # no limit: nothing is cut
         DeepClassifier(hidden=(8,), max_epochs=3, random_state=0).fit(X, y)
     assert none.stopped == []
-    with time_limit(60) as outer, time_limit(0) as inner:  # nested limits: the earliest counts
-        DeepClassifier(hidden=(8,), max_epochs=50, random_state=0).fit(X, y)
-    assert inner.stopped == [1] and outer.stopped == []
+    for first, second in ((60, 0), (0, 60)):  # nested limits: the earliest counts, and both learn of the cut
+        with time_limit(first) as outer, time_limit(second) as inner:
+            DeepClassifier(hidden=(8,), max_epochs=50, random_state=0).fit(X, y)
+        assert inner.stopped == outer.stopped == [1]
+    with pytest.raises(ValueError), time_limit(0):  # a failed block leaves no limit behind
+        raise ValueError("the fit failed")
+    DeepClassifier(hidden=(8,), max_epochs=3, random_state=0).fit(X, y)
+    from deepmine.training.callbacks import epoch_listeners
+
+    assert not any(type(cb).__name__ == "Deadline" for cb in epoch_listeners())
