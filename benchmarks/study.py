@@ -681,8 +681,8 @@ def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
             diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
             noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
             lines.append(f"- Tuning the best deep model at its defaults, {d_default}: {primary} "
-                         f"{diff * sign:+.4f} on average (positive: better), 95 % CI "
-                         f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
+                         f"{diff:+.4f} on average (positive: better), 95 % CI "
+                         f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, "
                          f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
             # the best deep row once tuned and ensembled (one row for all seeds: the best by its mean, not the
             # best of each seed, which would pick on the test part)
@@ -702,8 +702,8 @@ def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
                 diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
                 noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
                 lines.append(f"- The best deep row once tuned and ensembled, {top}, against {d_default} at its "
-                             f"defaults: {primary} {diff * sign:+.4f} on average, 95 % CI "
-                             f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, "
+                             f"defaults: {primary} {diff:+.4f} on average (positive: better), 95 % CI "
+                             f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, "
                              f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
         has_ensembles = any(v is not None for v in scores("ensemble", "ensemble_all"))
         held, held_all = 0, 0
@@ -728,12 +728,15 @@ def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
             diff, ci, p = _paired([sign * a for a, _ in gains], [sign * b for _, b in gains])
             noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
             per_seed = [(res["per_seed"][str(s)] or {}).get("ensemble_gain") for s in seeds]
-            clear = sum(1 for g in per_seed if g and g["low"] > 0)
-            lines.append(f"- Adding the deep models to the traditional ensemble: {primary} {diff * sign:+.4f} on "
-                         f"average, 95 % CI "
-                         f"{'n/a' if ci is None else f'[{sign * ci[0]:+.4f}, {sign * ci[1]:+.4f}]'}, p = "
-                         f"{'n/a' if p is None else f'{p:.3f}'} over the seeds ({noise}); within a seed, its paired "
-                         f"bootstrap interval was above zero on {clear} of {len(seeds)}.")
+            # the per-seed interval is of the raw difference (all minus traditional): below zero is better for a
+            # metric where lower is better
+            clear = sum(1 for g in per_seed if g and (g["low"] > 0 if gib else g["high"] < 0))
+            within = (f"; within a seed, its paired bootstrap interval was clear of zero (better) on {clear} of "
+                      f"{len(seeds)}" if any(per_seed) else "")
+            lines.append(f"- Adding the deep models to the traditional ensemble: {primary} {diff:+.4f} on "
+                         f"average (positive: better), 95 % CI "
+                         f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, p = "
+                         f"{'n/a' if p is None else f'{p:.3f}'} over the seeds ({noise}){within}.")
         for label, stage_models in (("tuned", ("tuned", "ensemble")),):
             sub = {"primary": primary, "greater_is_better": gib, "seeds": seeds,
                    "records": [r for r in recs if r["stage"] in stage_models and r["kind"] in ("deep", "traditional")]}
