@@ -676,14 +676,18 @@ def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
         lines.append("")
         d_default, d_tuned = chosen["deep"]
         if d_default:
-            a, b = scores("tuned", d_default), scores("default", d_default)
-            pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
-            diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
-            noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
-            lines.append(f"- Tuning the best deep model at its defaults, {d_default}: {primary} "
-                         f"{diff:+.4f} on average (positive: better), 95 % CI "
-                         f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, "
-                         f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+            def gain(label, better, than) -> str:
+                """A bullet: ``better`` minus ``than`` over the seeds, as an improvement, with its paired test."""
+                pairs = [(x, y) for x, y in zip(better, than) if x is not None and y is not None]
+                diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
+                noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
+                return (f"- {label}: {primary} {diff:+.4f} on average (positive: better), 95 % CI "
+                        f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, "
+                        f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+
+            default_scores = scores("default", d_default)
+            lines.append(gain(f"Tuning the best deep model at its defaults, {d_default}", scores("tuned", d_default),
+                              default_scores))
             # the best deep row once tuned and ensembled (one row for all seeds: the best by its mean, not the
             # best of each seed, which would pick on the test part)
             rows_after = {m: scores("tuned", m) for m in [d_tuned] if m}
@@ -697,14 +701,8 @@ def _budget_section(path: Path, long_path: Path | None = None) -> list[str]:
             after = {m: v for m, v in rows_after.items() if mean_of(v) is not None}
             if after:
                 top = max(after, key=lambda m: sign * mean_of(after[m]))
-                pairs = [(x, y) for x, y in zip(after[top], scores("default", d_default))
-                         if x is not None and y is not None]
-                diff, ci, p = _paired([sign * x for x, _ in pairs], [sign * y for _, y in pairs])
-                noise = "within noise" if p is None or p >= ALPHA else "beyond noise (p < 0.05)"
-                lines.append(f"- The best deep row once tuned and ensembled, {top}, against {d_default} at its "
-                             f"defaults: {primary} {diff:+.4f} on average (positive: better), 95 % CI "
-                             f"{'n/a' if ci is None else f'[{ci[0]:+.4f}, {ci[1]:+.4f}]'}, "
-                             f"p = {'n/a' if p is None else f'{p:.3f}'}: {noise}.")
+                lines.append(gain(f"The best deep row once tuned and ensembled, {top}, against {d_default} at "
+                                  f"its defaults", after[top], default_scores))
         has_ensembles = any(v is not None for v in scores("ensemble", "ensemble_all"))
         held, held_all = 0, 0
         for seed, per in zip(seeds, [res["per_seed"][str(s)] for s in seeds]):
