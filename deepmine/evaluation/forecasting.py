@@ -208,10 +208,10 @@ def _truth_and_scale(series: pd.Series, info: dict, season: int) -> np.ndarray:
 
 
 def forecasting_candidates() -> list[Candidate]:
-    """The forecasters compare fits: three deep ones and four the forecasting literature measures against."""
+    """The forecasters compare fits: four deep ones and four the forecasting literature measures against."""
     from deepmine.timeseries.forecast_baselines import (ARIMAForecaster, ETSForecaster, NaiveForecaster,
                                                         SeasonalNaiveForecaster)
-    from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster
+    from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster, Seq2SeqForecaster
 
     return [
         Candidate("mlp", "deep", lambda s: MLPForecaster(random_state=s),
@@ -225,6 +225,10 @@ def forecasting_candidates() -> list[Candidate]:
                   "N-BEATS generic (Oreshkin et al. 2020): residual stacks of fully connected blocks",
                   space={"lr": ("log", 3e-4, 3e-3), "width": ("choice", [128, 256, 512]), "n_blocks": ("int", 2, 4),
                          "layers": ("int", 2, 4)}),
+        Candidate("seq2seq", "deep", lambda s: Seq2SeqForecaster(random_state=s),
+                  "encoder-decoder LSTMs with additive attention, decoding the horizon step by step",
+                  space={"lr": ("log", 1e-3, 1e-2), "hidden": ("choice", [32, 64, 128]),
+                         "attention": ("choice", [16, 32, 64])}),
         Candidate("naive", "traditional", lambda s: NaiveForecaster(), "the last value"),
         Candidate("seasonal_naive", "traditional", lambda s: SeasonalNaiveForecaster(),
                   "the value one season earlier"),

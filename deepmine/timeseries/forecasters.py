@@ -1,4 +1,5 @@
-"""Forecasters: the shared interface and the deep ones (MLP, LSTM, N-BEATS).
+"""Forecasters: the shared interface and the deep ones (MLP, LSTM, N-BEATS, a sequence-to-sequence network
+with attention).
 
 Every forecaster follows one contract:
 
@@ -183,6 +184,52 @@ class _NBeatsNet(nn.Module):
             residual = residual - back
             forecast = forecast + fore
         return forecast
+
+
+class _Seq2SeqNet(nn.Module):
+    """An encoder-decoder with additive attention (Bahdanau et al., 2015) over the (patched) window.
+
+    The encoder, an LSTM, reads the window; the decoder, an LSTM cell started from the encoder's last
+    state, emits the horizon one step at a time: each step attends over every encoder output (scores
+    ``v . tanh(W_e e_i + W_d h)``, softmaxed over the window), feeds on its own previous forecast (the
+    window's last value at first) and the attended context, and maps its state and the context to the
+    next value. It decodes its own forecasts in training too, so it learns to live with its errors
+    rather than with the truth it will not have (no teacher forcing). A linear highway from the window to
+    the horizon carries the plain seasonal part, as in the LSTM forecaster. ``attention_`` of a forward
+    pass (batch, horizon, encoder steps) holds the weights, for a reader who wants to see where each
+    step looked.
+    """
+
+    def __init__(self, window: int, horizon: int, hidden: int = 64, patch: int = 1, attention: int = 32):
+        super().__init__()
+        self.patch, self.steps, self.horizon = patch, window // patch, horizon
+        self.encoder = nn.LSTM(patch, hidden, batch_first=True)
+        self.decoder = nn.LSTMCell(1 + hidden, hidden)
+        self.w_enc = nn.Linear(hidden, attention, bias=False)
+        self.w_dec = nn.Linear(hidden, attention)
+        self.v = nn.Linear(attention, 1, bias=False)
+        self.out = nn.Linear(2 * hidden, 1)
+        self.highway = nn.Linear(window, horizon)
+        self.attention_ = None
+
+    def forward(self, x):
+        import torch
+
+        seq = x[:, -self.steps * self.patch:].reshape(len(x), self.steps, self.patch)
+        enc, (h, c) = self.encoder(seq)
+        keys = self.w_enc(enc)  # (batch, steps, attention), the same for every decoding step
+        h, c, prev = h[-1], c[-1], x[:, -1:]
+        outputs, weights = [], []
+        for _ in range(self.horizon):
+            scores = self.v(torch.tanh(keys + self.w_dec(h)[:, None, :])).squeeze(-1)
+            alpha = torch.softmax(scores, dim=1)
+            context = torch.bmm(alpha[:, None, :], enc).squeeze(1)
+            h, c = self.decoder(torch.cat([prev, context], dim=1), (h, c))
+            prev = self.out(torch.cat([h, context], dim=1))
+            outputs.append(prev)
+            weights.append(alpha)
+        self.attention_ = torch.stack(weights, dim=1).detach()
+        return torch.cat(outputs, dim=1) + self.highway(x)
 
 
 # ---------------------------------------------------------------------------------------------- deep base
@@ -376,4 +423,25 @@ class NBEATSForecaster(DeepForecaster):
                           check_positive_int("width", self.width), check_positive_int("layers", self.layers))
 
 
-__all__ = ["BaseForecaster", "DeepForecaster", "LSTMForecaster", "MLPForecaster", "NBEATSForecaster"]
+class Seq2SeqForecaster(DeepForecaster):
+    """A sequence-to-sequence network with attention: an LSTM encoder reads the window, an LSTM decoder
+    attends over it (additive attention, Bahdanau et al. 2015) and emits the horizon one step at a time,
+    each step fed the previous forecast. Long windows are cut into patches (``patch="auto"``: about 32
+    encoder steps), as for the LSTM forecaster."""
+
+    def __init__(self, season="auto", window="auto", hidden: int = 64, attention: int = 32, patch="auto",
+                 interval: float = 0.9, loss: str = "mae", lr: float = 3e-3, batch_size="auto", max_epochs: int = 200,
+                 early_stopping: int | None = 20, valid_size="auto", refit: bool = True, device="auto",
+                 random_state=None, verbose: int = 0, grad_clip: float | None = 1.0):
+        store_params(self, locals())
+
+    def _build(self, window, horizon):
+        patch = max(1, window // 32) if self.patch == "auto" else check_positive_int("patch", self.patch)
+        if patch > window:
+            raise ParameterError(f"patch={patch} is longer than the window ({window}); give a smaller patch")
+        return _Seq2SeqNet(window, horizon, check_positive_int("hidden", self.hidden), patch,
+                           check_positive_int("attention", self.attention))
+
+
+__all__ = ["BaseForecaster", "DeepForecaster", "LSTMForecaster", "MLPForecaster", "NBEATSForecaster",
+           "Seq2SeqForecaster"]

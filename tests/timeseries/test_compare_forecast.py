@@ -43,8 +43,8 @@ def test_compare_ranks_by_mase_and_forecasts_past_the_end(airline):
     task = ForecastingTask("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False,
                            input="series")
     full = {c.name: c for c in forecasting_candidates()}
-    assert set(full) == {"mlp", "lstm", "nbeats", "naive", "seasonal_naive", "ets", "arima"}
-    assert {c.kind for c in full.values() if c.name in ("mlp", "lstm", "nbeats")} == {"deep"}
+    assert set(full) == {"mlp", "lstm", "nbeats", "seq2seq", "naive", "seasonal_naive", "ets", "arima"}
+    assert {c.kind for c in full.values() if c.name in ("mlp", "lstm", "nbeats", "seq2seq")} == {"deep"}
     task.register(Candidate("mlp", "deep", lambda s: MLPForecaster(hidden=(64,), max_epochs=60, random_state=s)))
     task.register(full["naive"])
     task.register(full["seasonal_naive"])

@@ -7,7 +7,7 @@ import pytest
 from deepmine.errors import DataError, NotFittedError, ParameterError
 from deepmine.timeseries.forecast_baselines import (ARIMAForecaster, ETSForecaster, NaiveForecaster,
                                                     SeasonalNaiveForecaster)
-from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster
+from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster, Seq2SeqForecaster
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +23,8 @@ def _small(cls, **kw):
         return MLPForecaster(hidden=(32,), max_epochs=15, **kw)
     if cls is LSTMForecaster:
         return LSTMForecaster(hidden=8, max_epochs=5, **kw)
+    if cls is Seq2SeqForecaster:
+        return Seq2SeqForecaster(hidden=8, attention=8, max_epochs=5, **kw)
     return NBEATSForecaster(n_blocks=2, width=32, layers=2, max_epochs=5, **kw)
 
 
@@ -64,7 +66,7 @@ def test_statistical_models_forecast_the_next_year_well(airline, model):
     assert error < 1.5 * snaive
 
 
-@pytest.mark.parametrize("cls", [MLPForecaster, LSTMForecaster, NBEATSForecaster])
+@pytest.mark.parametrize("cls", [MLPForecaster, LSTMForecaster, NBEATSForecaster, Seq2SeqForecaster])
 def test_deep_forecasters_are_reproducible_and_continue_the_dates(airline, cls):
     a = _small(cls, random_state=3).fit(airline, horizon=12).predict()
     _check_frame(a, 12)
@@ -103,8 +105,9 @@ def test_too_short_histories_name_the_minimum(airline):
 
 @pytest.mark.parametrize("make", [lambda: SeasonalNaiveForecaster(), lambda: ETSForecaster(),
                                   lambda: ARIMAForecaster(),
-                                  lambda: NBEATSForecaster(max_epochs=2, n_blocks=1, width=16, random_state=0)],
-                         ids=["seasonal_naive", "ets", "arima", "nbeats"])
+                                  lambda: NBEATSForecaster(max_epochs=2, n_blocks=1, width=16, random_state=0),
+                                  lambda: Seq2SeqForecaster(max_epochs=2, hidden=8, attention=4, random_state=0)],
+                         ids=["seasonal_naive", "ets", "arima", "nbeats", "seq2seq"])
 def test_saved_forecasters_forecast_what_they_did(airline, make, tmp_path):
     from deepmine.persist import load, save_model
 
@@ -114,3 +117,20 @@ def test_saved_forecasters_forecast_what_they_did(airline, make, tmp_path):
     assert type(back) is type(model)
     pd.testing.assert_frame_equal(back.predict(6), model.predict(6))
     pd.testing.assert_frame_equal(model.predict(6), model.predict(6))  # simulated intervals are seeded too
+
+
+def test_the_seq2seq_decoder_attends_over_the_window_once_per_horizon_step(airline):
+    import torch
+
+    model = Seq2SeqForecaster(hidden=16, attention=8, max_epochs=40, random_state=0).fit(airline, horizon=12)
+    net = model.module_
+    window = torch.as_tensor(np.linspace(-1, 1, model.window_, dtype=np.float32)[None, :])
+    with torch.no_grad():
+        net(window)
+    weights = net.attention_[0]  # (horizon steps, encoder steps): a distribution over the window per step
+    assert weights.shape == (12, net.steps)
+    assert torch.allclose(weights.sum(dim=1), torch.ones(12)) and (weights >= 0).all()
+    # trained, it forecasts the year better than repeating the last one (seasonal naive) on the last 12 months
+    history, truth = airline.iloc[:-12], airline.to_numpy()[-12:]
+    fc = Seq2SeqForecaster(random_state=0).fit(history, horizon=12).predict()["forecast"].to_numpy()
+    assert np.mean(np.abs(fc - truth)) < np.mean(np.abs(history.to_numpy()[-12:] - truth))

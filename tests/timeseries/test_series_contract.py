@@ -22,7 +22,7 @@ from deepmine.timeseries.classifiers import (CNNRNNClassifier, FCNClassifier, In
                                              LSTMClassifier, ResNetClassifier)
 from deepmine.timeseries.forecast_baselines import (ARIMAForecaster, ETSForecaster, NaiveForecaster,
                                                     SeasonalNaiveForecaster)
-from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster
+from deepmine.timeseries.forecasters import LSTMForecaster, MLPForecaster, NBEATSForecaster, Seq2SeqForecaster
 
 _TINY = dict(max_epochs=2, random_state=0)
 CLASSIFIERS = [FCNClassifier(filters=(8, 8), kernels=(3, 3), **_TINY), ResNetClassifier(filters=(8,), **_TINY),
@@ -32,6 +32,7 @@ CLASSIFIERS = [FCNClassifier(filters=(8, 8), kernels=(3, 3), **_TINY), ResNetCla
                SummaryForestClassifier(n_estimators=10, random_state=0)]
 FORECASTERS = [MLPForecaster(hidden=(8,), max_epochs=2, random_state=0), LSTMForecaster(hidden=4, max_epochs=2,
                random_state=0), NBEATSForecaster(n_blocks=1, width=8, layers=1, max_epochs=2, random_state=0),
+               Seq2SeqForecaster(hidden=4, attention=4, max_epochs=2, random_state=0),
                NaiveForecaster(), SeasonalNaiveForecaster(), ETSForecaster(), ARIMAForecaster()]
 
 

@@ -282,7 +282,8 @@ def _series():
 
 
 @pytest.mark.parametrize("name", ["DeepClassifier", "AutoencoderDetector", "DEC", "MatrixFactorization", "HybridMF",
-                                  "NeuMF", "MLPForecaster", "LSTMForecaster", "NBEATSForecaster"])
+                                  "NeuMF", "MLPForecaster", "LSTMForecaster", "NBEATSForecaster",
+                                  "Seq2SeqForecaster"])
 def test_grad_clip_reaches_the_trainer(name, trainer_clips, breast_cancer):
     cls = next(c for c in DEEP_CLASSES if c.__name__ == name)
     est = cls(grad_clip=0.25)
