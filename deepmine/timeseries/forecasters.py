@@ -279,6 +279,13 @@ class DeepForecaster(BaseForecaster):
     def _build(self, window: int, horizon: int) -> nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _patch(self, window: int) -> int:
+        """The steps per patch of a recurrent forecaster's input (``patch="auto"``: about 32 patches)."""
+        patch = max(1, window // 32) if self.patch == "auto" else check_positive_int("patch", self.patch)
+        if patch > window:
+            raise ParameterError(f"patch={patch} is longer than the window ({window}); give a smaller patch")
+        return patch
+
     def _trainer(self, epochs: int, early_stopping, n_rows: int):
         from deepmine.base import resolve_batch_size
         from deepmine.training import Trainer
@@ -402,10 +409,7 @@ class LSTMForecaster(DeepForecaster):
         store_params(self, locals())
 
     def _build(self, window, horizon):
-        patch = max(1, window // 32) if self.patch == "auto" else check_positive_int("patch", self.patch)
-        if patch > window:
-            raise ParameterError(f"patch={patch} is longer than the window ({window}); give a smaller patch")
-        return _LSTMNet(window, horizon, self.hidden, self.num_layers, patch)
+        return _LSTMNet(window, horizon, self.hidden, self.num_layers, self._patch(window))
 
 
 class NBEATSForecaster(DeepForecaster):
@@ -436,10 +440,7 @@ class Seq2SeqForecaster(DeepForecaster):
         store_params(self, locals())
 
     def _build(self, window, horizon):
-        patch = max(1, window // 32) if self.patch == "auto" else check_positive_int("patch", self.patch)
-        if patch > window:
-            raise ParameterError(f"patch={patch} is longer than the window ({window}); give a smaller patch")
-        return _Seq2SeqNet(window, horizon, check_positive_int("hidden", self.hidden), patch,
+        return _Seq2SeqNet(window, horizon, check_positive_int("hidden", self.hidden), self._patch(window),
                            check_positive_int("attention", self.attention))
 
 
