@@ -204,9 +204,6 @@ def _evaluator(task: Task, cand, inner: Prepared, random_state: int, options):
             task.fit(trial_fit, inner)
             task.predict(trial_fit, inner)
             scores = task.evaluate(trial_fit, inner)
-            held = task.predict_blend(trial_fit, inner)  # the part that weights the ensembles: never scored
-            if held is not None:
-                trial_fit.extra["blend"] = held
         score = float(scores.get(primary, trial_fit.row.get(primary, np.nan)))
         return score, trial_fit, time.perf_counter() - t0
 
@@ -259,15 +256,16 @@ def _tune_here(task, cand, inner, budget, seconds, random_state, options, progre
 
         timeout = None if seconds is None else max(seconds - (time.perf_counter() - start), 0.0)
         study.optimize(objective, n_trials=n_more, timeout=timeout, show_progress_bar=False)
-    return _tuned(best["values"], trials, best["fit"], time.perf_counter() - start)
+    return _tuned(task, inner, best["values"], trials, best["fit"], start)
 
 
-def _tuned(values, trials, trial_fit, seconds) -> Tuned:
+def _tuned(task, inner, values, trials, trial_fit, start) -> Tuned:
     """The winner, with its predictions on the part that weights the ensembles (the blend part when there is
-    one, else the validation part it won on)."""
+    one, else the validation part it won on): predicted once, by the winning trial's model, not by every trial."""
     if trial_fit is None:
-        return Tuned(values, trials, seconds=seconds)
-    return Tuned(values, trials, trial_fit.extra.get("blend", trial_fit), seconds)
+        return Tuned(values, trials, seconds=time.perf_counter() - start)
+    held = task.predict_blend(trial_fit, inner)  # the part that weights the ensembles: never scored
+    return Tuned(values, trials, trial_fit if held is None else held, time.perf_counter() - start)
 
 
 def _shares(total: int, workers: int) -> list[int]:
@@ -337,8 +335,8 @@ def _tune_shared(task, cand, inner, budget, seconds, random_state, options, shar
     if failed:
         raise DeepmineError(f"{len(failed)} tuning worker(s) of {cand.name} stopped with exit code(s) "
                             f"{', '.join(map(str, failed))}; see the messages above")
-    return _read_study(optuna.load_study(study_name=name, storage=storage), cand, inner, run_one, keep_predictions,
-                       start, seconds)
+    return _read_study(task, optuna.load_study(study_name=name, storage=storage), cand, inner, run_one,
+                       keep_predictions, start, seconds)
 
 
 def _trial_limit(seconds: float | None, start: float, default: bool) -> float | None:
@@ -350,7 +348,7 @@ def _trial_limit(seconds: float | None, start: float, default: bool) -> float | 
     return min(left, DEFAULT_TRIAL_SHARE * seconds) if default else left
 
 
-def _read_study(study, cand, inner, run_one, keep_predictions, start, seconds=None) -> Tuned:
+def _read_study(task, study, cand, inner, run_one, keep_predictions, start, seconds=None) -> Tuned:
     """The trials of a shared study as trials.csv rows, and its winner (the default on a tie)."""
     import optuna
 
@@ -369,7 +367,7 @@ def _read_study(study, cand, inner, run_one, keep_predictions, start, seconds=No
     if keep_predictions:  # the winner again, here, for its blend predictions (within what is left of the share)
         with time_limit(_trial_limit(seconds, start, False)):
             trial_fit = run_one(values)[1]
-    return _tuned(values, trials, trial_fit, time.perf_counter() - start)
+    return _tuned(task, inner, values, trials, trial_fit, start)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict:
