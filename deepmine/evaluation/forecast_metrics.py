@@ -21,14 +21,20 @@ def mase(y_true, y_pred, y_train, season: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler, 2006): the mean absolute error divided by the
     in-sample mean absolute error of the seasonal naive forecast (naive when ``season`` is 1)."""
     y_true, y_pred = _arrays(y_true, y_pred)
+    scale = mase_scale(y_train, season)
+    if scale == 0:
+        return float("inf") if np.any(y_true != y_pred) else 0.0
+    return float(np.mean(np.abs(y_true - y_pred)) / scale)
+
+
+def mase_scale(y_train, season: int = 1) -> float:
+    """MASE's denominator: the in-sample mean absolute error of the seasonal naive forecast on ``y_train``
+    (naive when ``season`` is 1 or the history is not longer than a season)."""
     train = np.asarray(y_train, dtype=float).ravel()
     m = int(season) if season and len(train) > season else 1
     if len(train) <= m:
         raise DataError(f"MASE needs more than {m} training values to scale by, got {len(train)}")
-    scale = np.mean(np.abs(train[m:] - train[:-m]))
-    if scale == 0:
-        return float("inf") if np.any(y_true != y_pred) else 0.0
-    return float(np.mean(np.abs(y_true - y_pred)) / scale)
+    return float(np.mean(np.abs(train[m:] - train[:-m])))
 
 
 def smape(y_true, y_pred) -> float:
@@ -59,4 +65,4 @@ def forecast_scores(y_true, y_pred, y_train, season: int = 1, lower=None, upper=
     return scores
 
 
-__all__ = ["FORECAST_METRICS", "coverage", "forecast_scores", "mase", "rmse", "smape"]
+__all__ = ["FORECAST_METRICS", "coverage", "forecast_scores", "mase", "mase_scale", "rmse", "smape"]

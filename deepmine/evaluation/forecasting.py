@@ -17,7 +17,7 @@ from deepmine.data.read import read_table
 from deepmine.errors import DataError, ParameterError, TargetError, check_positive_int
 from deepmine.evaluation.candidates import Candidate
 from deepmine.evaluation.fitting import set_matching_params
-from deepmine.evaluation.forecast_metrics import FORECAST_METRICS, forecast_scores
+from deepmine.evaluation.forecast_metrics import FORECAST_METRICS, forecast_scores, mase_scale
 from deepmine.evaluation.task import Fitting, Prepared, Task
 from deepmine.timeseries.forecast_data import as_regular_series, infer_season
 
@@ -46,21 +46,30 @@ def backtest(forecaster, y, horizon: int, n_origins: int = 3, step: int | None =
     step = check_positive_int("step", step if step is not None else horizon)
     season = infer_season(series) if season is None else check_positive_int("season", season)
     rows, frames = [], []
-    for origin in _origins(len(series), horizon, n_origins, step):
-        history, truth = series.iloc[:origin], series.iloc[origin:origin + horizon]
+    for history, truth in _cuts(series, horizon, n_origins, step):
         start = time.perf_counter()
         forecaster.fit(history, horizon=horizon)
         fit_s = time.perf_counter() - start
         fc = forecaster.predict(horizon)
-        scores = forecast_scores(truth.to_numpy(), fc["forecast"].to_numpy(), history.to_numpy(), season,
-                                 fc["lower"].to_numpy(), fc["upper"].to_numpy())
-        scores["fit_s"] = fit_s
-        rows.append(scores)
-        frames.append(pd.DataFrame({"origin": history.index[-1], "time": truth.index, "actual": truth.to_numpy(),
-                                    "forecast": fc["forecast"].to_numpy(), "lower": fc["lower"].to_numpy(),
-                                    "upper": fc["upper"].to_numpy()}))
+        scores, frame = _score_origin(history, truth, fc[["forecast", "lower", "upper"]].to_numpy(), season)
+        rows.append({**scores, "fit_s": fit_s})
+        frames.append(frame)
     scores = pd.DataFrame(rows).mean().to_dict()
     return {k: float(v) for k, v in scores.items()}, pd.concat(frames, ignore_index=True)
+
+
+def _cuts(series: pd.Series, horizon: int, n_origins: int, step: int):
+    """``(history, truth)`` at each origin of the backtest, in order."""
+    for origin in _origins(len(series), horizon, n_origins, step):
+        yield series.iloc[:origin], series.iloc[origin:origin + horizon]
+
+
+def _score_origin(history: pd.Series, truth: pd.Series, fc: np.ndarray, season: int):
+    """One origin's scores and its rows of the backtest frame, from ``fc``: (horizon, 3) forecast, lower, upper."""
+    scores = forecast_scores(truth.to_numpy(), fc[:, 0], history.to_numpy(), season, fc[:, 1], fc[:, 2])
+    frame = pd.DataFrame({"origin": history.index[-1], "time": truth.index, "actual": truth.to_numpy(),
+                          "forecast": fc[:, 0], "lower": fc[:, 1], "upper": fc[:, 2]})
+    return scores, frame
 
 
 class ForecastingTask(Task):
@@ -179,15 +188,13 @@ class ForecastingTask(Task):
     def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
         """The averaged forecasts and intervals scored origin by origin as the members' backtests were; its
         forecast after the series is the average of the members' refitted forecasts."""
-        info, series, season = prepared.info, prepared.train, prepared.extra["season"]
-        horizon, backtest_rows = info["horizon"], output["backtest"]
+        info, horizon = prepared.info, prepared.info["horizon"]
         scores, frames = [], []
-        for k, origin in enumerate(_origins(len(series), horizon, info["n_origins"], info["step"])):
-            history, truth = series.iloc[:origin], series.iloc[origin:origin + horizon]
-            fc = backtest_rows[k * horizon:(k + 1) * horizon]
-            scores.append(forecast_scores(truth.to_numpy(), fc[:, 0], history.to_numpy(), season, fc[:, 1], fc[:, 2]))
-            frames.append(pd.DataFrame({"origin": history.index[-1], "time": truth.index, "actual": truth.to_numpy(),
-                                        "forecast": fc[:, 0], "lower": fc[:, 1], "upper": fc[:, 2]}))
+        for k, (history, truth) in enumerate(_cuts(prepared.train, horizon, info["n_origins"], info["step"])):
+            origin_scores, frame = _score_origin(history, truth, output["backtest"][k * horizon:(k + 1) * horizon],
+                                                 prepared.extra["season"])
+            scores.append(origin_scores)
+            frames.append(frame)
         template = next(iter(predictions.values()))
         future = pd.DataFrame(output["future"], index=template.index, columns=["forecast", "lower", "upper"])
         fitting = Fitting(None, ensemble, pd.DataFrame(scores).mean().to_dict(), prediction=future)
@@ -197,13 +204,10 @@ class ForecastingTask(Task):
 
 def _truth_and_scale(series: pd.Series, info: dict, season: int) -> np.ndarray:
     """``(points, 2)``: each backtest point's truth and the MASE scale of its origin's history."""
-    horizon, rows = info["horizon"], []
-    for origin in _origins(len(series), horizon, info["n_origins"], info["step"]):
-        history = series.iloc[:origin].to_numpy(dtype=float)
-        m = season if season and len(history) > season else 1
-        scale = float(np.mean(np.abs(history[m:] - history[:-m])))
-        truth = series.iloc[origin:origin + horizon].to_numpy(dtype=float)
-        rows.append(np.column_stack([truth, np.full(len(truth), scale if scale > 0 else 1.0)]))
+    rows = []
+    for history, truth in _cuts(series, info["horizon"], info["n_origins"], info["step"]):
+        scale = mase_scale(history.to_numpy(dtype=float), season)
+        rows.append(np.column_stack([truth.to_numpy(dtype=float), np.full(len(truth), scale if scale > 0 else 1.0)]))
     return np.concatenate(rows)
 
 
