@@ -119,8 +119,8 @@ class RecommendationTask(Task):
             from deepmine.evaluation.recommend_metrics import rating_scores
 
             row.update(rating_scores(test.rating, pred))
-            # what an ensemble of ratings averages, and what the verdict's paired interval resamples
-            fitting.extra["ratings"] = fitting.extra["resample"] = np.asarray(pred, dtype=float)
+            # the predicted ratings: what an ensemble of ratings averages and the verdict's interval resamples
+            fitting.extra["resample"] = np.asarray(pred, dtype=float)
             if prepared.extra.get("trial"):  # a tuning trial on ratings: its RMSE is all it needs
                 return
             fitting.model = fitting.remake()
@@ -163,18 +163,18 @@ class RecommendationTask(Task):
     def predict_blend(self, trial: Fitting, inner: Prepared) -> Fitting | None:
         """The trial's predicted ratings for the blend part's pairs (its model is the one fitted on ratings)."""
         blend = inner.extra.get("blend")
-        if blend is None or "ratings" not in trial.extra:
+        if blend is None or "resample" not in trial.extra:
             return None
         data = inner.train
         pairs = data.subset(blend)
         ratings = np.asarray(trial.model.predict(data.users[pairs.u], data.items[pairs.i]), dtype=float)
-        return Fitting(trial.candidate, trial.model, {}, prediction=ratings, extra={"ratings": ratings})
+        return Fitting(trial.candidate, trial.model, {}, prediction=ratings, extra={"resample": ratings})
 
     def blend_truth(self, inner: Prepared) -> np.ndarray:
         return np.asarray(inner.train.subset(inner.extra["blend"]).rating, dtype=float)
 
     def ensemble_output(self, fitting: Fitting, classes):
-        return fitting.extra.get("ratings")
+        return fitting.extra.get("resample")
 
     def score_ensemble(self, ensemble, output, prepared: Prepared, classes, predictions: dict) -> Fitting:
         """The averaged ratings' RMSE and MAE on the held-out ratings; an ensemble of ratings ranks nothing,

@@ -203,7 +203,6 @@ class Deadline(Callback):
     def on_epoch_end(self, trainer, record):
         if time.perf_counter() >= self.deadline and not trainer.stop_training:
             trainer.stop_training = True
-            trainer.stopped_by_time = record["epoch"]
             for limit in self.limits:
                 limit.stopped.append(record["epoch"])
 

@@ -306,7 +306,7 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     if trainer.verbose and ddp_env.is_main():
         callbacks.append(ProgressBar(trainer.description))
     callbacks.extend(epoch_listeners())
-    trainer.stop_training, trainer.best_epoch, trainer.stopped_by_time = False, None, None
+    trainer.stop_training, trainer.best_epoch = False, None
     history, first_loss, done_steps = [], None, 0
     pin = dev.type == "cuda"
     for cb in callbacks:

@@ -113,7 +113,6 @@ class Trainer:
             callbacks.append(ProgressBar(self.description))
         callbacks.extend(epoch_listeners())
         self.stop_training, self.best_epoch, history, first_loss = False, None, [], None
-        self.stopped_by_time = None  # the epoch after which a time limit (callbacks.time_limit) ended training
         lengths = self.group_by_length(X) if self.group_by_length is not None else None
         for cb in callbacks:
             cb.on_train_begin(self)

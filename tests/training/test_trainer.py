@@ -469,7 +469,6 @@ def test_a_time_limit_stops_every_trainer_after_the_epoch_that_crosses_it(cancer
         assert inner.stopped == outer.stopped == [1]
     with pytest.raises(ValueError), time_limit(0):  # a failed block leaves no limit behind
         raise ValueError("the fit failed")
-    DeepClassifier(hidden=(8,), max_epochs=3, random_state=0).fit(X, y)
     from deepmine.training.callbacks import epoch_listeners
 
     assert not any(type(cb).__name__ == "Deadline" for cb in epoch_listeners())
