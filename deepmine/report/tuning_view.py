@@ -50,8 +50,11 @@ def tuning_section(run: RunData) -> str:
             f"<li><strong>{html.escape(name)}</strong> ({html.escape(str(e.get('kind')))}): "
             + ", ".join(f"{html.escape(m)} {w:.2f}" for m, w in e.get("weights", {}).items()) + "</li>"
             for name, e in ensembles.items())
-        parts.append(f"<p>Ensembles (bagged greedy selection with replacement on the "
-                     f"{run.info.get('blend_rows', '')} training rows held out of tuning; weights):</p>"
+        blend = run.info.get("blend_rows")
+        where = (f"the {blend} training rows held out of tuning" if blend else
+                 "the part the trials were scored on (a forecaster's tuning backtest: a series has no points to "
+                 "spare)")
+        parts.append(f"<p>Ensembles (bagged greedy selection with replacement on {where}; weights):</p>"
                      f"<ul>{items}</ul>")
     return "\n".join(parts)
 

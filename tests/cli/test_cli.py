@@ -186,6 +186,7 @@ def test_detect_and_forecast_with_a_budget_add_ensembles_of_scores_and_forecasts
     forecasts = pd.read_csv(out / "forecasts.csv")
     assert "ensemble_traditional" in set(forecasts.model) and len(forecasts) == 3 * 12
     assert "ensemble_traditional" in set(pd.read_csv(out / "backtests.csv").model)
+    assert "a forecaster's tuning backtest" in (out / "report.html").read_text()  # where its weights were found
     result = _run("series", "forecast", series, "--time", "month", "--target", "passengers", "-h", "12",
                   "--models", "seasonal_naive,ets", "--no-ensemble", "--budget", "1", "-o", tmp_path / "plain")
     assert result.exit_code == 0 and set(pd.read_csv(tmp_path / "plain" / "forecasts.csv").model) == {
