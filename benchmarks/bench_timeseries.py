@@ -9,7 +9,7 @@
    neural forecasters beside naive, seasonal naive, ETS and ARIMA: MASE, sMAPE, RMSE and the
    coverage of the 90 % prediction interval. Airline: horizon 12 months; co2: 52 weeks.
 
-    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/bench_timeseries.py [--only classify|forecast]
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/bench_timeseries.py [--only classify|forecast] [--series airline]
 """
 
 from __future__ import annotations
@@ -61,9 +61,12 @@ def classify() -> None:
         print(board.verdict(), flush=True)
 
 
-def forecast() -> None:
+def forecast(names=None) -> None:
+    # every forecaster, the opt-in seq2seq included (models="all")
     for name, kwargs in FORECASTS.items():
-        board, seconds = _run("forecasting", f"dataset:{name}", **kwargs)
+        if names and name not in names:
+            continue
+        board, seconds = _run("forecasting", f"dataset:{name}", models="all", **kwargs)
         info = board.info
         print(f"\n{name}: {info['rows']} steps, horizon {info['horizon']}, season {info['season']}, "
               f"{info['n_origins']} rolling origins; {seconds:.0f} s in all")
@@ -74,13 +77,15 @@ def forecast() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["classify", "forecast"])
+    parser.add_argument("--series", default=None, help=f"comma-separated forecast series (default: "
+                        f"{', '.join(FORECASTS)})")
     args = parser.parse_args()
     print(f"deepmine {deepmine.__version__}, torch {torch.__version__}, python {platform.python_version()}, "
           f"{torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     if args.only in (None, "classify"):
         classify()
     if args.only in (None, "forecast"):
-        forecast()
+        forecast(args.series.split(",") if args.series else None)
 
 
 if __name__ == "__main__":
