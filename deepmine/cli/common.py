@@ -353,3 +353,17 @@ RESUME_OPTION = typer.Option(False, "--resume", help="Continue an interrupted ru
                              "--checkpoint-dir) from each network's last saved epoch.")
 KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")
+
+
+def parse_contamination(value: str) -> float | str:
+    """--contamination: a share in (0, 0.5] or 'auto'; anything else is one clear line."""
+    if value == "auto":
+        return "auto"
+    try:
+        share = float(value)
+    except ValueError:
+        raise DataError(f"--contamination takes a share of rows in (0, 0.5] or 'auto', got {value!r}") from None
+    if not 0 < share <= 0.5:
+        raise DataError(f"--contamination must be a share of rows in (0, 0.5], got {share}; "
+                        f"e.g. 0.05 for 5 % anomalies, or 'auto'")
+    return share

@@ -12,7 +12,7 @@ import typer
 from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  OUT_OPTION, QUERY_OPTION, ROLE_OPTION, SEED_OPTION, TABLE_OPTION, TARGET_OPTION,
                                  TEST_OPTION, TIME_OPTION, friendly, out, parse_roles, run_compare, run_task,
-                                 parse_k, show_notice)
+                                 parse_k, parse_contamination, show_notice)
 from deepmine.cli.recommend import recommend
 from deepmine.cli.series import series_app
 from deepmine.cli.images import images_app
@@ -68,19 +68,6 @@ app.command("regress")(_task_command("regression", "Compare deep and traditional
 LABEL_OPTION = typer.Option(None, "--label", "-l", help="A column used only to evaluate, never to fit.")
 
 
-def _parse_contamination(value: str) -> float | str:
-    if value == "auto":
-        return "auto"
-    try:
-        share = float(value)
-    except ValueError:
-        raise DataError(f"--contamination takes a share of rows in (0, 0.5] or 'auto', got {value!r}") from None
-    if not 0 < share <= 0.5:
-        raise DataError(f"--contamination must be a share of rows in (0, 0.5], got {share}; "
-                        f"e.g. 0.05 for 5 % anomalies, or 'auto'")
-    return share
-
-
 @app.command()
 @friendly
 def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
@@ -116,7 +103,7 @@ def detect(data: str = DATA_OPTION,
     ensembles of their scores (each a rank among the detector's own training scores) join the leaderboard."""
     if train_on not in ("all", "normal"):
         raise DataError(f"--train-on takes 'all' or 'normal', got {train_on!r}")
-    options = {"contamination": _parse_contamination(contamination)}
+    options = {"contamination": parse_contamination(contamination)}
     if train_on == "normal":
         options["train_on"] = "normal"
     kwargs = dict(label=label, models=models, test_size=test_size, random_state=seed, roles=parse_roles(role),

@@ -7,11 +7,12 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (parse_contamination, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TEST_OPTION, friendly, out, run_compare)
 
 series_app = typer.Typer(help="Time series: classify series (FCN, ResNet, InceptionTime, ... vs 1-NN-DTW, "
-                              "ROCKET) and forecast one (N-BEATS, LSTM, MLP vs seasonal naive, ETS, ARIMA).",
+                              "ROCKET), forecast one (N-BEATS, LSTM, MLP vs seasonal naive, ETS, ARIMA) and find "
+                              "its anomalies (EncDec-AD, LSTM forecast error vs matrix profile, Isolation Forest, STL).",
                          no_args_is_help=True)
 
 DATA_ARGUMENT = typer.Argument(..., help="A .ts file (UCR/UEA), CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, "
@@ -105,3 +106,64 @@ def _season(text: str) -> int:
         return int(text)
     except ValueError:
         raise ParameterError(f"--season must be a whole number of steps or 'auto', got {text!r}") from None
+
+
+@series_app.command("detect")
+@friendly
+def detect(data: str = DATA_ARGUMENT,
+           label: Optional[str] = typer.Option(None, "--label", "-l", help="A 0/1 column marking anomalous steps, "
+                                               "to evaluate only (a bundled series brings its own)."),
+           time: Optional[str] = typer.Option(None, "--time", help="The time column (orders the steps); without it "
+                                              "the rows are in time order."),
+           id_column: Optional[str] = typer.Option(None, "--id", help="Long table: the column naming each row's "
+                                                   "channel (sensor); its values are pivoted to one column per channel."),
+           channels: Optional[str] = typer.Option(None, "--channels", help="The channel columns, comma-separated "
+                                                  "(default: every column but the time, label and split)."),
+           train_until: Optional[str] = typer.Option(None, "--train-until", help="Learn from the steps before this "
+                                                     "time (or position), known to be normal; score the rest."),
+           split_column: Optional[str] = typer.Option(None, "--split-column", help="A column saying 'train' on the "
+                                                      "first, normal steps and 'test' on the rest."),
+           contamination: str = typer.Option("auto", "--contamination", "-c", help="Share of the training steps "
+                                             "flagged, in (0, 0.5], or 'auto' (robust z-score above 3)."),
+           window: Optional[int] = typer.Option(None, "--window", help="Steps per window (default: the series' "
+                                                "dominant period)."),
+           max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep detectors' epochs."),
+           models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+           table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
+           force: bool = FORCE_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
+           resume: bool = RESUME_OPTION):
+    """Find the anomalous stretches of one series (one or several sensor channels): EncDec-AD and an LSTM's
+    forecast error beside the matrix-profile discord, Isolation Forest on windows and STL residuals.
+
+    Writes scores.csv (every detector's score and flag per step), anomalies.csv (the best detector's flagged
+    intervals) and, with --label, the per-step ROC-AUC and average precision, range-based F1 and the UCR
+    archive's score (is the highest score within 100 steps of a labelled anomaly)."""
+    options = {"contamination": parse_contamination(contamination)}
+    if window is not None:
+        options["window"] = window
+    if max_epochs:
+        options["max_epochs"] = max_epochs
+    kwargs = dict(label=label, time_column=time, id_column=id_column, channels=channels, train_until=train_until,
+                  split_column=split_column, models=models, random_state=seed, table=table, query=query,
+                  options=options)
+
+    def title(board):
+        info = board.info
+        return (f"series anomalies: {data}  ({info['steps']} steps x {len(info['channels'])} channel(s), windows of "
+                f"{info['window']}, {info['split']}, contamination={contamination}, seed {seed})")
+
+    command = {k: v for k, v in kwargs.items() if k not in ("table", "query", "options")}
+    command.update(contamination=contamination, window=window, max_epochs=max_epochs)
+    board = run_compare("series_anomaly", data, out_dir, force, keep_all, command, kwargs, title,
+                        checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+    if board.best_kept is not None:
+        from deepmine.report.artifacts import series_anomaly_intervals
+
+        found = series_anomaly_intervals(board, board.best_kept)
+        found = found[found["part"] == "scored"]
+        out.print(f"{board.best_kept} flags {len(found)} interval(s) in the scored part"
+                  + (":" if len(found) else "."), highlight=False)
+        for _, row in found.sort_values("peak_score", ascending=False).head(10).iterrows():
+            where = (f"{row['start']} .. {row['end']}" if "start" in row else f"steps {row['first_step']} .. "
+                     f"{row['last_step']}")
+            out.print(f"  {where}  ({row['steps']} steps, peak score {row['peak_score']:.3g})", highlight=False)

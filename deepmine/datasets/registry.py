@@ -301,6 +301,25 @@ ENTRIES: dict[str, Entry] = {
             series.basic_motions,
         ),
         Entry(
+            "kdd_tsad_135", "series_anomaly", "anomaly", 7501, 4,
+            "UCR anomaly archive series 135, InternalBleeding16: a patient's heart rate over 7,501 steps with one "
+            "labelled anomaly (steps 4187-4198); the first 1,200 steps are the normal training part ('split' says "
+            "train), the rest is scored.",
+            "aeon.datasets.load_kdd_tsad_135(); UCR anomaly archive, KDD Cup 2021 (Wu and Keogh 2021)",
+            "UCR archive: free for research use, cite the archive",
+            series.kdd_tsad_135,
+        ),
+        Entry(
+            "motion_anomalies", "series_anomaly", "anomaly", 2200, 9,
+            "A smartwatch's accelerometer and gyroscope (6 channels) through BasicMotions' 20 walking recordings "
+            "end to end, with a running and a badminton recording inserted among them (steps 1200-1299 and "
+            "1700-1799, anomaly = 1); the first 1,000 steps (10 walks) are the normal training part. Built as "
+            "TSB-UAD builds anomaly series from classification archives (Paparrizos et al. 2022).",
+            "aeon.datasets.load_classification('BasicMotions'); UEA multivariate archive (Bagnall et al. 2018)",
+            "UEA archive: free for research use, cite the archive",
+            series.motion_anomalies,
+        ),
+        Entry(
             "karate", "communities", None, 78, 2,
             "Zachary's karate club: friendships among 34 members of a club that split in two; the two "
             "factions (Mr. Hi's and the officer's) are the ground-truth communities.",

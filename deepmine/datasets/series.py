@@ -54,3 +54,47 @@ def co2() -> pd.DataFrame:
 
     data = co2_data.load_pandas().data
     return pd.DataFrame({"week": data.index.to_numpy(), "co2": data["co2"].to_numpy(dtype=np.float64)})
+
+
+def kdd_tsad_135() -> pd.DataFrame:
+    """UCR anomaly archive series 135 (aeon's KDD-TSAD_135): 7,501 steps, the first 1,200 the normal training part."""
+    aeon_datasets = require("aeon.datasets", "timeseries")
+    values, labels = aeon_datasets.load_kdd_tsad_135("test")
+    train, _ = aeon_datasets.load_kdd_tsad_135("train")
+    split = np.where(np.arange(len(values)) < len(train), "train", "test")
+    return pd.DataFrame({"t": np.arange(len(values)), "heart_rate": np.asarray(values, dtype=np.float64),
+                         "anomaly": np.asarray(labels, dtype=np.int64), "split": split})
+
+
+# BasicMotions cases (walking is normal) and where the two anomalous cases go among the 20 walking ones
+_MOTION_CHANNELS = ["accel_x", "accel_y", "accel_z", "gyro_x", "gyro_y", "gyro_z"]
+_MOTION_INSERTS = {12: "running", 16: "badminton"}
+_MOTION_TRAIN_CASES = 10
+
+
+def motion_anomalies() -> pd.DataFrame:
+    """BasicMotions' 20 walking recordings end to end, with one running and one badminton recording inserted after
+    the 12th and 16th (anomaly = 1); the first 10 walking recordings are the normal training part."""
+    aeon_datasets = require("aeon.datasets", "timeseries")
+    cases, labels = [], []
+    for split in ("train", "test"):
+        X, y = aeon_datasets.load_classification("BasicMotions", split=split)
+        cases.append(X)
+        labels.append(np.asarray(y))
+    X, y = np.concatenate(cases), np.concatenate(labels)
+    walking = [X[i].T for i in np.flatnonzero(y == "walking")]
+    pieces, marks = [], []
+    for k, case in enumerate(walking):
+        if k in _MOTION_INSERTS:
+            other = X[np.flatnonzero(y == _MOTION_INSERTS[k])[0]].T
+            pieces.append(other)
+            marks.append(np.ones(len(other), dtype=np.int64))
+        pieces.append(case)
+        marks.append(np.zeros(len(case), dtype=np.int64))
+    values = np.concatenate(pieces)
+    frame = pd.DataFrame(values, columns=_MOTION_CHANNELS)
+    frame.insert(0, "t", np.arange(len(frame)))
+    frame["anomaly"] = np.concatenate(marks)
+    train_steps = sum(len(c) for c in walking[:_MOTION_TRAIN_CASES])
+    frame["split"] = np.where(frame["t"] < train_steps, "train", "test")
+    return frame

@@ -11,6 +11,7 @@ import numpy as np
 from deepmine.errors import DeepmineError
 from deepmine.evaluation.candidates import Candidate
 from deepmine.evaluation.forecasting import ForecastingTask, forecasting_candidates
+from deepmine.evaluation.series_anomaly import SeriesAnomalyTask, series_anomaly_candidates
 from deepmine.evaluation.graph import CommunitiesTask, LinkPredictionTask
 from deepmine.evaluation.images import ImageClassificationTask, image_classification_candidates
 from deepmine.evaluation.recommendation import RecommendationTask
@@ -332,6 +333,12 @@ def _register_series() -> None:
     task = register_task(ForecastingTask("forecasting", ("mase", "smape", "rmse", "interval_coverage"), "mase", stratify=False,
                               target_kind="forecast", input="series"))
     for candidate in forecasting_candidates():
+        task.register(candidate)
+    from deepmine.evaluation.series_anomaly_metrics import SERIES_ANOMALY_METRICS
+
+    task = register_task(SeriesAnomalyTask("series_anomaly", SERIES_ANOMALY_METRICS, "roc_auc", stratify=False,
+                                           unsupervised=True, input="series"))
+    for candidate in series_anomaly_candidates():
         task.register(candidate)
 
 

@@ -15,6 +15,8 @@ Every run writes them (the CLI and ``Leaderboard.to_html``), and the report's vi
 - recommendation: ``recommendations.csv`` (the best ranking model's top-k per user);
 - forecasting: ``forecasts.csv`` (every model's forecast with its interval), ``backtests.csv`` (the
   rolling-origin forecasts against the actuals), ``series.csv`` (the series);
+- series anomalies: ``series.csv`` (the channels, the time and the label per step), ``scores.csv`` (every
+  model's score and flag per step), ``anomalies.csv`` (the best kept model's flagged intervals);
 - communities: ``communities.csv``; link prediction: ``scores.csv`` (held-out pairs, every model's score).
 """
 
@@ -173,6 +175,47 @@ def _forecasting(board, folder) -> None:
         series.reset_index().to_csv(folder / "series.csv", index=False)
 
 
+def series_anomaly_intervals(board, name: str) -> pd.DataFrame:
+    """The runs of steps that ``name`` flags: first and last step (and time), length, peak score and its step, which
+    part of the series they lie in (train or scored) and, with labels, whether they touch a labelled anomaly."""
+    from deepmine.timeseries.anomaly_data import intervals
+
+    scores = np.asarray(board.predictions[name], dtype=float)
+    flags = scores > board.models[name].threshold_
+    info, data = board.info, board.data
+    start = info["steps"] - info["scored_steps"]
+    time = info.get("time_column")
+    labels = data["label"].to_numpy() if "label" in data.columns else None
+    rows = []
+    for first, last in intervals(flags):
+        peak = first + int(np.argmax(scores[first:last + 1]))
+        row = {"first_step": first, "last_step": last}
+        if time is not None:
+            row.update(start=data[time].iloc[first], end=data[time].iloc[last])
+        row.update(steps=last - first + 1, peak_step=peak, peak_score=scores[peak],
+                   part="scored" if last >= start else "train")
+        if labels is not None:
+            row["labelled"] = bool(labels[first:last + 1].any())
+        rows.append(row)
+    columns = ["first_step", "last_step", *(["start", "end"] if time is not None else []), "steps", "peak_step",
+               "peak_score", "part", *(["labelled"] if labels is not None else [])]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _series_anomaly(board, folder) -> None:
+    data = board.data
+    data.rename_axis("step").reset_index().to_csv(folder / "series.csv", index=False)
+    table = pd.DataFrame({"step": np.arange(len(data))})
+    for name in board.frame["model"]:
+        if name in board.predictions and name in board.models:
+            scores = np.asarray(board.predictions[name], dtype=float)
+            table[f"score_{name}"] = scores
+            table[f"flag_{name}"] = (scores > board.models[name].threshold_).astype(np.int64)
+    table.to_csv(folder / "scores.csv", index=False)
+    if board.best_kept is not None:
+        series_anomaly_intervals(board, board.best_kept).to_csv(folder / "anomalies.csv", index=False)
+
+
 def _communities(board, folder) -> None:
     table = board.data.copy()
     for name in board.frame["model"]:
@@ -191,7 +234,8 @@ def _link_prediction(board, folder) -> None:
 
 
 WRITERS = {"clustering": _clustering, "anomaly": _anomaly, "topics": _topics, "recommendation": _recommendation,
-           "forecasting": _forecasting, "communities": _communities, "link_prediction": _link_prediction,
+           "forecasting": _forecasting, "series_anomaly": _series_anomaly, "communities": _communities,
+           "link_prediction": _link_prediction,
            **{task: _supervised for task in SUPERVISED}}
 
 
@@ -204,4 +248,4 @@ def write_artifacts(board, folder) -> None:
         writer(board, Path(folder))
 
 
-__all__ = ["SUPERVISED", "WRITERS", "test_predictions", "write_artifacts"]
+__all__ = ["SUPERVISED", "WRITERS", "series_anomaly_intervals", "test_predictions", "write_artifacts"]

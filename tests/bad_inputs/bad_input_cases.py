@@ -199,6 +199,23 @@ def wide_series(build: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path
     return make
 
 
+def sensors(build: Callable[[pd.DataFrame], pd.DataFrame], n: int = 200) -> Callable[[Path], str]:
+    """Two sensor channels with a 20-step cycle and a 0/1 anomaly label (steps 150-154 anomalous)."""
+    def make(folder: Path) -> str:
+        t = np.arange(n)
+        frame = pd.DataFrame({"t": t, "temp": np.round(np.sin(2 * np.pi * t / 20), 3),
+                              "vibration": np.round(np.cos(2 * np.pi * t / 20), 3),
+                              "anomaly": ((t >= 150) & (t < 155)).astype(int)})
+        path = folder / "sensors.csv"
+        build(frame).to_csv(path, index=False)
+        return str(path)
+
+    return make
+
+
+SENSORS = ["series", "detect", "{data}", "--time", "t", "--label", "anomaly", "--models", "isolation_forest"]
+
+
 def edges(content: str) -> Callable[[Path], str]:
     return text(content, "edges.csv")
 
@@ -394,6 +411,20 @@ CASES: list[Case] = [
          ["series", "classify", "{data}", "--label", "label", "--models", "knn_euclidean"],
          _compare("series_classification", target="label", models="knn_euclidean"), DataError,
          "has no values in channel 0"),
+    # --- series anomalies
+    Case("sensor_channel_of_text", sensors(lambda f: f.assign(status=["ok", "hot"] * (len(f) // 2))), SENSORS,
+         _compare("series_anomaly", time_column="t", label="anomaly", models="isolation_forest"), DataError,
+         "channel 'status' holds text (such as 'ok')"),
+    Case("sensor_series_shorter_than_a_window", sensors(lambda f: f.assign(anomaly=(f.t == 5).astype(int)), n=12),
+         SENSORS + ["--window", "20"],
+         _compare("series_anomaly", time_column="t", label="anomaly", models="isolation_forest",
+                  options={"window": 20}), DataError, "too short for windows of 20 steps"),
+    Case("sensor_label_all_normal", sensors(lambda f: f.assign(anomaly=0)), SENSORS,
+         _compare("series_anomaly", time_column="t", label="anomaly", models="isolation_forest"), TargetError,
+         "the labels for evaluation in 'anomaly' are all normal (0)"),
+    Case("sensor_train_until_past_the_end", sensors(lambda f: f), SENSORS + ["--train-until", "500"],
+         _compare("series_anomaly", time_column="t", label="anomaly", models="isolation_forest", train_until=500),
+         DataError, "must leave steps on both sides"),
     # --- images
     Case("image_folder_with_a_text_file", image_folder(lambda r: (r / "cats" / "README.txt").write_text("notes")),
          ["images", "classify", "{data}", "--models", "logistic_pixels"],

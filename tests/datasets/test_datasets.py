@@ -23,7 +23,7 @@ def test_available_lists_the_promised_datasets():
     assert table["name"].is_unique
     assert set(table["task"]) == {"classification", "regression", "clustering", "anomaly",
                                   "text_classification", "topics", "recommendation", "series_classification", "forecasting",
-                                  "communities"}
+                                  "series_anomaly", "communities"}
     for column in ["description", "source", "licence"]:
         assert (table[column].str.len() > 10).all(), column
 
@@ -72,7 +72,7 @@ def test_target_suits_the_task(name):
         assert data.y.nunique() == 10  # the ten digits, a label for evaluation
     elif data.task == "recommendation":  # explicit ratings on a star scale
         assert pd.api.types.is_numeric_dtype(data.y) and data.y.between(0, 5).all()
-    elif data.task == "anomaly":
+    elif data.task in ("anomaly", "series_anomaly"):
         assert set(data.y.unique()) == {0, 1} and 0 < data.y.mean() < 0.2
     elif data.task in ("classification", "text_classification", "series_classification"):
         assert 2 <= data.y.nunique() <= 10

@@ -72,7 +72,7 @@ def test_every_task_reads_its_own_data_and_declares_its_options():
     from deepmine.evaluation.registry import TASKS
 
     get_task("classification")
-    assert len(TASKS) == 12
+    assert len(TASKS) == 13
     for task in TASKS.values():
         assert type(task).prepare is not Task.prepare, task.name
         assert task.OPTIONS, task.name

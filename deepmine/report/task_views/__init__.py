@@ -5,3 +5,4 @@ from deepmine.report.task_views import topics  # noqa: F401
 from deepmine.report.task_views import graph  # noqa: F401
 from deepmine.report.task_views import forecasting  # noqa: F401
 from deepmine.report.task_views import recommendation  # noqa: F401
+from deepmine.report.task_views import series_anomaly  # noqa: F401
