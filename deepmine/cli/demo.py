@@ -67,9 +67,14 @@ STOPS = [
          "knn_euclidean,fcn", "fcn,resnet,cnn_rnn,knn_euclidean,knn_dtw,minirocket", quick_options={"max_epochs": 20}),
     Stop("airline", "forecasting", "How many passengers next year?", "dataset:airline",
          {"target": "passengers", "time_column": "month", "horizon": 12}, "seasonal_naive,ets,mlp"),
+    Stop("heart_rate", "series_anomaly", "When did this patient's heart rate go wrong?", "dataset:kdd_tsad_135",
+         {"label": "anomaly", "time_column": "t", "split_column": "split"}, "forecast_error,matrix_profile",
+         quick_options={"max_epochs": 20}),
     Stop("digit_images", "image_classification", "Which digit is in this image?", "dataset:digits",
          {"target": "digit"}, "logistic_pixels,cnn_lenet", "cnn_lenet,cnn_resnet,logistic_pixels,svm_rbf_pixels",
          quick_options={"max_epochs": 15}),
+    Stop("approximation", "approximation", "Can one hidden layer approximate any function?",
+         "six functions of one and two variables on [-1, 1]", {}, ""),
     Stop("karate", "communities", "Which two factions will the karate club split into?", "dataset:karate", {},
          "node2vec_kmeans,deepwalk_kmeans,louvain,label_propagation,spectral"),
     Stop("les_miserables", "link_prediction", "Which characters of Les Miserables meet?",
@@ -86,9 +91,34 @@ def _data(stop: Stop, quick: bool) -> Any:
     return frame.sample(min(stop.quick_rows, len(frame)), random_state=0).reset_index(drop=True)
 
 
+def run_approximation(stop: Stop, folder: Path, quick: bool) -> dict:
+    """The universal approximation theorem, measured: networks of growing width and polynomials with as many
+    parameters on six functions; approximation.csv and a page of figures, which the index shows too."""
+    from deepmine.evaluation.approximation import QUICK_WIDTHS, WIDTHS, approximate
+    from deepmine.persist.atomic import atomic_folder
+    from deepmine.report.approximation import approximation_sections, render_page
+
+    start = time.perf_counter()
+    with progress_line("universal approximation") as progress:
+        errors, curves = approximate(widths=QUICK_WIDTHS if quick else WIDTHS, progress=progress)
+    seconds = time.perf_counter() - start
+    widest = errors[errors.width == errors.width.max()]
+    out.print(f"{stop.question}\n" + widest[["target", "model", "parameters", "rmse", "rmse_outside"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3g}"), highlight=False)
+    with atomic_folder(folder, replace=True) as tmp:
+        errors.to_csv(tmp / "approximation.csv", index=False)
+        (tmp / "report.html").write_text(render_page(errors, curves), encoding="utf-8")
+    return {"name": stop.name, "task": stop.task, "question": stop.question, "dataset": stop.dataset,
+            "seconds": seconds, "report": f"{stop.name}/report.html",
+            "approximation": approximation_sections(errors, curves)[:-1]}  # all but the table of every fit
+
+
 def run_stop(stop: Stop, folder: Path, quick: bool) -> dict:
     """Compare the stop's models, print the leaderboard, write its run folder; a summary for the index."""
     from deepmine.evaluation import compare
+
+    if stop.task == "approximation":
+        return run_approximation(stop, folder, quick)
 
     models = stop.quick_models if quick else stop.full_models
     options = dict(stop.quick_options if quick else stop.full_options) or None

@@ -15,7 +15,7 @@ th,td{border-bottom:1px solid #e3e3e3;padding:.45rem .5rem;text-align:left;verti
 th{background:#f6f6f6} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .deep{color:#c44e52;font-weight:600} .traditional{color:#4c72b0;font-weight:600} .tie{color:#666}
 .summary{display:flex;gap:1rem;flex-wrap:wrap} .card{border:1px solid #e3e3e3;border-radius:8px;padding:.7rem 1rem}
-.card b{font-size:1.4rem;display:block} .err{color:#b00}
+.card b{font-size:1.4rem;display:block} .err{color:#b00} svg{max-width:100%;height:auto}
 """
 
 
@@ -46,9 +46,13 @@ def _cell(entry: tuple | None) -> str:
 
 def render_index(entries: list[dict], tour: str, minutes: float) -> str:
     """The index page of a tour; each entry has name, task, question, dataset, report and board (or error)."""
-    rows, wins = [], {"deep": 0, "traditional": 0, "tie": 0}
+    rows, wins, figures = [], {"deep": 0, "traditional": 0, "tie": 0}, []
     for e in entries:
         question = html.escape(e["question"])
+        if "approximation" in e:  # a page of figures, not a leaderboard: shown below the table
+            figures.append(f"<h2><a href='{html.escape(e['report'])}'>{question}</a></h2>"
+                           + "".join(f"<h3>{html.escape(title)}</h3>{content}" for title, content in e["approximation"]))
+            continue
         if "error" in e:
             rows.append(f"<tr><td>{html.escape(e['task'])}</td><td>{question}<br><small>{html.escape(e['dataset'])}"
                         f"</small></td><td colspan='4' class='err'>failed: {html.escape(e['error'])}</td></tr>")
@@ -79,7 +83,8 @@ The margin is the deep model's advantage (negative: the traditional method was b
 <table id="tour"><thead><tr><th>task (report)</th><th>question</th><th>best deep</th><th>best traditional</th>
 <th>winner, margin</th><th>time</th></tr></thead><tbody>
 {''.join(rows)}
-</tbody></table></body></html>
+</tbody></table>
+{''.join(figures)}</body></html>
 """
 
 
