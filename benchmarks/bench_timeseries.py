@@ -61,12 +61,12 @@ def classify() -> None:
         print(board.verdict(), flush=True)
 
 
-def forecast(names=None) -> None:
+def forecast(names=None, models="all") -> None:
     # every forecaster, the opt-in seq2seq included (models="all")
     for name, kwargs in FORECASTS.items():
         if names and name not in names:
             continue
-        board, seconds = _run("forecasting", f"dataset:{name}", models="all", **kwargs)
+        board, seconds = _run("forecasting", f"dataset:{name}", models=models, **kwargs)
         info = board.info
         print(f"\n{name}: {info['rows']} steps, horizon {info['horizon']}, season {info['season']}, "
               f"{info['n_origins']} rolling origins; {seconds:.0f} s in all")
@@ -79,13 +79,14 @@ def main() -> None:
     parser.add_argument("--only", choices=["classify", "forecast"])
     parser.add_argument("--series", default=None, help=f"comma-separated forecast series (default: "
                         f"{', '.join(FORECASTS)})")
+    parser.add_argument("--models", default="all", help="the forecasters to backtest (default: all of them)")
     args = parser.parse_args()
     print(f"deepmine {deepmine.__version__}, torch {torch.__version__}, python {platform.python_version()}, "
           f"{torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     if args.only in (None, "classify"):
         classify()
     if args.only in (None, "forecast"):
-        forecast(args.series.split(",") if args.series else None)
+        forecast(args.series.split(",") if args.series else None, args.models)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ class SeriesDetector(BaseDetector, BaseEstimator):
         """Learn what the series ``X`` looks like (best a part known to be normal) and set ``threshold_`` from the
         scores of its own steps. ``y`` is ignored (it is there for scikit-learn's fit signature)."""
         check_contamination(self.contamination)
+        self.channels_ = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
         values = channel_values(X, "the training series")
         window = getattr(self, "window", None)
         if window == "auto":
@@ -71,6 +72,13 @@ class SeriesDetector(BaseDetector, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """One anomaly score per time step of the series ``X`` (higher is more anomalous)."""
         check_fitted(self, "threshold_")
+        channels = getattr(self, "channels_", None)
+        if isinstance(X, pd.DataFrame) and channels and list(map(str, X.columns)) != channels:
+            missing = [c for c in channels if c not in set(map(str, X.columns))]
+            if missing:
+                raise DataError(f"the series lacks the channel(s) {', '.join(map(repr, missing))} the detector was "
+                                f"fitted on; give columns {', '.join(channels)}")
+            X = X.rename(columns=str)[channels]  # the fitted channels, in their order; other columns left out
         values = channel_values(X)
         if values.shape[1] != self.n_channels_:
             raise DataError(f"the series has {values.shape[1]} channel(s) but the detector was fitted on "

@@ -155,3 +155,8 @@ def test_series_detect_on_a_multichannel_table(tmp_path, motion):
     assert "6 channel(s)" in result.output and "interval(s) in the scored part" in result.output
     report = (out / "report.html").read_text()
     assert "Series and scores" in report and "could not be drawn" not in report
+    # the saved detector flags the steps of the same table, reading its fitted channels and leaving the others out
+    result = CliRunner().invoke(app, ["predict", str(out / "model"), str(path), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 0, result.output
+    flags = pd.read_csv(tmp_path / "p.csv")["prediction"].to_numpy()
+    np.testing.assert_array_equal(flags, scores[f"flag_{pd.read_csv(out / 'leaderboard.csv').model[0]}"])
