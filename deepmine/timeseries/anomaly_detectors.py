@@ -157,6 +157,11 @@ class DeepSeriesDetector(SeriesDetector):
 
     _MAX_WINDOWS = 20_000  # training windows, at the most (evenly spaced over the series)
 
+    def __init__(self, window="auto", hidden: int = 64, lr: float = 3e-3, batch_size="auto", max_epochs: int = 50,
+                 early_stopping: int | None = 10, contamination="auto", device="auto", random_state=None,
+                 verbose: int = 0):
+        store_params(self, locals())
+
     def _patch(self) -> int:
         return -(-self.window_ // PATCHES)
 
@@ -243,11 +248,6 @@ class EncDecADDetector(DeepSeriesDetector):
                "training error, averaged over the channels and the windows that hold the step).\n\n"
                "Parameters\n----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
 
-    def __init__(self, window="auto", hidden: int = 64, lr: float = 3e-3, batch_size="auto", max_epochs: int = 50,
-                 early_stopping: int | None = 10, contamination="auto", device="auto", random_state=None,
-                 verbose: int = 0):
-        store_params(self, locals())
-
     def _build(self, channels: int) -> nn.Module:
         return _EncDecNet(channels, self.hidden, self._patch())
 
@@ -273,11 +273,6 @@ class ForecastErrorDetector(DeepSeriesDetector):
                "step and forecasts the step in every channel; the step's anomaly score is the forecast's error (each "
                "channel in units of its training error, averaged over the channels).\n\n"
                "Parameters\n----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
-
-    def __init__(self, window="auto", hidden: int = 64, lr: float = 3e-3, batch_size="auto", max_epochs: int = 50,
-                 early_stopping: int | None = 10, contamination="auto", device="auto", random_state=None,
-                 verbose: int = 0):
-        store_params(self, locals())
 
     def _build(self, channels: int) -> nn.Module:
         return _NextStepNet(self.window_, channels, self.hidden, self._patch())

@@ -84,8 +84,10 @@ def test_detector_contract(detector, motion):
     assert set(np.unique(model.predict(series))) <= {0, 1}
     np.testing.assert_allclose(pickle.loads(pickle.dumps(model)).decision_function(series), scores, rtol=1e-6)
     np.testing.assert_allclose(clone(detector).fit(series.iloc[:400]).decision_function(series), scores, rtol=1e-6)
-    with pytest.raises(DataError, match="the detector was fitted on 6"):
+    with pytest.raises(DataError, match="lacks the channel\\(s\\) 'accel_z'"):
         model.decision_function(series[CHANNELS[:2]])
+    with pytest.raises(DataError, match="the detector was fitted on 6"):
+        model.decision_function(series[CHANNELS[:2]].to_numpy())
 
 
 def test_deep_detector_saves_as_arrays_and_loads_to_the_same_scores(tmp_path, motion):
