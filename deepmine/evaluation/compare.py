@@ -21,8 +21,8 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     Parameters
     ----------
     task : "classification", "regression", "text_classification", "clustering", "anomaly", "topics",
-        "recommendation", "series_classification", "forecasting", "image_classification", "communities"
-        or "link_prediction"
+        "recommendation", "series_classification", "forecasting", "series_anomaly", "image_classification",
+        "communities" or "link_prediction"
     data : DataFrame, path (CSV, Parquet, JSON lines), SQLAlchemy URL (with ``table`` or ``query``),
         or ``"dataset:NAME"``; for series and image classification also a pair ``(cases, labels)`` of
         arrays, for forecasting a Series with a time index, for networks a networkx graph.
@@ -84,6 +84,12 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         - forecasting: ``target`` and ``time_column`` (the series and its time), ``horizon`` (steps ahead),
           ``season`` ("auto" from the frequency: 12 for monthly data, 52 weekly, ...), ``n_origins`` (3
           rolling origins of the backtest), ``step`` (between origins; the horizon by default).
+        - series_anomaly: one series of one or several channels (a wide table, a long one with ``id_column``
+          naming each row's channel, or an array): ``time_column`` (orders the steps), ``channels`` (the
+          channel columns; every other column by default), ``label`` (0/1 per step, to evaluate only),
+          ``train_until`` (a time or position: the steps before it, known to be normal, are learned from and
+          the rest scored) or ``split_column`` ("train" on those first steps), ``tolerance`` (100: the UCR
+          score's steps either side of a labelled anomaly). See :mod:`deepmine.evaluation.series_anomaly`.
         - communities, link_prediction: ``data`` is an edge table (or a networkx graph) and ``source``,
           ``target`` name its endpoint columns (default "source" and "target"), ``weight`` its weight column
           (default "weight" when present; False for none); communities take ``truth`` (the ground-truth

@@ -1,7 +1,8 @@
 """The task registry: every built-in task with its candidate models, and :func:`register_task` for more.
 
 The tasks' classes live with their families (``table``, ``unsupervised``, ``recommendation``, ``series``,
-``forecasting``, ``images``, ``graph``); this module builds one of each with its candidates, on first use.
+``forecasting``, ``series_anomaly``, ``images``, ``graph``); this module builds one of each with its candidates, on
+first use.
 """
 
 from __future__ import annotations

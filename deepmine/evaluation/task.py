@@ -7,8 +7,8 @@ score it (:meth:`Task.fit`, :meth:`Task.predict`, :meth:`Task.evaluate`). The on
 checkpoints and progress are written once.
 
 Every task family subclasses :class:`Task` in its own module (``table``, ``unsupervised``,
-``recommendation``, ``series``, ``forecasting``, ``images``, ``graph``); :mod:`~deepmine.evaluation.registry`
-holds the built-in tasks.
+``recommendation``, ``series``, ``forecasting``, ``series_anomaly``, ``images``, ``graph``);
+:mod:`~deepmine.evaluation.registry` holds the built-in tasks.
 """
 
 from __future__ import annotations
