@@ -122,7 +122,10 @@ def fit_network(x: np.ndarray, y: np.ndarray, width: int, epochs: int, random_st
 
 
 def _rmse(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((a - b) ** 2)))
+    """The RMSE; inf where a high-degree polynomial far outside its domain overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = float(np.sqrt(np.mean((a - b) ** 2)))
+    return value if np.isfinite(value) else float("inf")
 
 
 def approximate(targets=TARGETS, widths=WIDTHS, epochs: int = 1500, train_points: dict | None = None,
@@ -131,7 +134,8 @@ def approximate(targets=TARGETS, widths=WIDTHS, epochs: int = 1500, train_points
 
     Returns ``(errors, curves)``: ``errors`` has one row per (target, model): target, dims, kind, model
     ("network" or "polynomial"), kind_of_model ("deep" or "traditional"), width, parameters, degree, rmse (on an even
-    grid of the domain), rmse_outside (on the band 1 < max |x_i| <= 1.5) and fit_s; ``curves[target]`` holds the
+    grid of the domain), rmse_outside (on the band 1 < max |x_i| <= 1.5; inf where a polynomial overflows float64
+    there) and fit_s; ``curves[target]`` holds the
     grid and each fit's values on it for drawing (1-D targets: the domain and the band; 2-D: the domain).
     """
     import time
@@ -168,7 +172,8 @@ def approximate(targets=TARGETS, widths=WIDTHS, epochs: int = 1500, train_points
                              "degree": degree if model == "polynomial" else None,
                              "rmse": _rmse(fit(inside), target.fn(inside)),
                              "rmse_outside": _rmse(fit(band), target.fn(band)), "fit_s": seconds})
-                curves[target.name]["fits"][(model, int(width))] = fit(shown)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    curves[target.name]["fits"][(model, int(width))] = fit(shown)
     return pd.DataFrame(rows), curves
 
 
