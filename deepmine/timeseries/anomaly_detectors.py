@@ -159,7 +159,7 @@ class DeepSeriesDetector(SeriesDetector):
 
     def __init__(self, window="auto", hidden: int = 64, lr: float = 3e-3, batch_size="auto", max_epochs: int = 50,
                  early_stopping: int | None = 10, contamination="auto", device="auto", random_state=None,
-                 verbose: int = 0):
+                 verbose: int = 0, grad_clip: float | None = 1.0):
         store_params(self, locals())
 
     def _patch(self) -> int:
@@ -188,7 +188,7 @@ class DeepSeriesDetector(SeriesDetector):
             trainer = Trainer(loss="mse", optimizer="adam", lr=self.lr,
                               batch_size=resolve_batch_size(self.batch_size, n_train), max_epochs=self.max_epochs,
                               early_stopping=self.early_stopping if n_val else None, device=device,
-                              verbose=self.verbose, description=type(self).__name__, grad_clip=1.0)
+                              verbose=self.verbose, description=type(self).__name__, grad_clip=self.grad_clip)
             valid = (X[-n_val:], Y[-n_val:]) if n_val else (None, None)
             self.history_ = trainer.fit(module, X[:n_train], Y[:n_train], *valid)
         self.module_, self.device_ = module.eval(), device
@@ -235,6 +235,7 @@ _DEEP_PARAMS = """
     hidden : LSTM units.
     lr, batch_size, max_epochs, early_stopping : the training (Adam, one-cycle schedule, early stopping on the
         last 15% of the training windows).
+    grad_clip : the largest gradient norm of a step (None: no clipping).
 """ + """
     contamination : float in (0, 0.5] or "auto"
         The share of the training steps flagged (their highest scores); "auto" flags the steps whose robust
