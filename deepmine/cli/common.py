@@ -69,10 +69,10 @@ def parse_roles(items: List[str] | None) -> dict[str, str]:
 
 
 def model_folder(path: Path) -> tuple[Path, Optional[Path]]:
-    """The saved model's folder, and the run folder when ``path`` is one (it holds model/)."""
-    if not (path / "config.json").exists() and (path / "model" / "config.json").exists():
-        return path / "model", path
-    return path, None
+    """:func:`deepmine.persist.model_folder`, imported when called so that the command starts fast."""
+    from deepmine.persist import model_folder as folders
+
+    return folders(path)
 
 
 def parse_k(k: str, what: str = "clusters") -> int | str:

@@ -21,6 +21,7 @@ from deepmine.cli.explain import explain_command
 from deepmine.cli.demo import demo
 from deepmine.cli.predict import predict
 from deepmine.cli.report import report_command
+from deepmine.cli.serve import serve_command
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError
 
@@ -37,6 +38,7 @@ app.command("demo")(demo)
 app.command("report")(report_command)
 app.command("recommend")(recommend)
 app.command("predict")(predict)
+app.command("serve")(serve_command)
 
 
 def _task_command(task: str, doc: str):

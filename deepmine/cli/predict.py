@@ -13,35 +13,26 @@ import os
 import signal
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 from typing import Iterator, Optional
 
 import typer
 
-from deepmine.cli.common import DATA_OPTION, FORCE_OPTION, QUERY_OPTION, TABLE_OPTION, friendly, model_folder, out
+from deepmine.cli.common import FORCE_OPTION, QUERY_OPTION, TABLE_OPTION, friendly, model_folder, out
 from deepmine.errors import OutputExistsError, check_positive_int
 
 DEFAULT_BATCH_ROWS = 65_536
 
 
 def predict_frame(model, frame):
-    """The predictions for one batch: columns ``row`` (the rows' positions in the input, from the batch's
-    index), ``prediction`` and, for a model with ``predict_proba``, ``proba_<class>`` for each class."""
+    """The predictions for one batch: ``row`` (the rows' positions in the input, from the batch's index), then what
+    :func:`deepmine.evaluation.predicting.predict_table` gives (``prediction``, ``proba_<class>``, ``score``)."""
     import numpy as np
-    import pandas as pd
 
-    from deepmine.evaluation.fitting import predict_with_proba
+    from deepmine.evaluation.predicting import predict_table
 
-    rows = np.asarray(frame.index, dtype=np.int64)
-    X = frame.reset_index(drop=True)  # the model sees an ordinary 0..n-1 frame, as read_table gives
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        prediction, proba = predict_with_proba(model, X)  # one pass through the model, not two
-    result = pd.DataFrame({"row": rows, "prediction": prediction})
-    if proba is not None:
-        for i, cls in enumerate(model.classes_):
-            result[f"proba_{cls}"] = proba[:, i]
+    result = predict_table(model, frame)
+    result.insert(0, "row", np.asarray(frame.index, dtype=np.int64))
     return result
 
 
@@ -88,22 +79,40 @@ def write_predictions(model, batches, output: Path) -> int:
 
 @friendly
 def predict(model_dir: Path = typer.Argument(..., help="A saved model folder, or a run folder holding model/."),
-            data: str = DATA_OPTION,
+            data: Optional[str] = typer.Argument(None, help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or "
+                                                 "dataset:NAME (a forecaster reads none: give --horizon)."),
             output: Path = typer.Option(Path("predictions.csv"), "--out", "-o", help="Where to write the predictions."),
+            horizon: Optional[int] = typer.Option(None, "--horizon", "-h", help="A forecaster: the steps to forecast "
+                                                  "after its series."),
             table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, force: bool = FORCE_OPTION,
             batch_rows: int = typer.Option(DEFAULT_BATCH_ROWS, "--batch-rows",
                                            help="Rows read and predicted at a time: memory grows with it, not "
                                                 "with the table.")):
-    """Predict DATA with a saved model; writes one row per input row (with class probabilities).
+    """Predict DATA with a saved model; writes one row per input row (with class probabilities, or an anomaly
+    detector's score), or a forecaster's next --horizon steps with their interval.
 
     DATA is read and predicted --batch-rows rows at a time, so a table larger than memory can be predicted."""
     from deepmine.data.stream import open_stream
+    from deepmine.errors import ParameterError
+    from deepmine.evaluation.predicting import forecast, model_kind
     from deepmine.persist import load
+    from deepmine.persist.atomic import atomic_write_text
 
     if output.exists() and not force:
         raise OutputExistsError(f"'{output}' exists already; pass --force to replace it or choose another --out")
     batch_rows = check_positive_int("--batch-rows", batch_rows)
     model = load(model_folder(model_dir)[0])
+    if model_kind(model) == "forecaster":
+        if horizon is None or data is not None:
+            raise ParameterError("a forecaster forecasts the steps after its own series: give --horizon H and no DATA")
+        frame = forecast(model, horizon)
+        atomic_write_text(output, frame.to_csv(index=False))
+        out.print(f"wrote the forecast of {len(frame)} steps to {output}", highlight=False)
+        return
+    if data is None:
+        raise ParameterError("give the DATA to predict (a file, a SQLAlchemy URL or dataset:NAME)")
+    if horizon is not None:
+        raise ParameterError("--horizon is for forecasters; this model predicts the rows of DATA")
     stream = open_stream(data, table=table, query=query, batch_rows=batch_rows)
     with _sigterm_as_interrupt():
         n = write_predictions(model, stream.batches(), output)

@@ -102,6 +102,14 @@ def _json_default(o):
     raise TypeError(f"{type(o).__name__} is not JSON serialisable")
 
 
+def model_folder(path) -> tuple[Path, Path | None]:
+    """The saved model's folder, and the run folder when ``path`` is one (it holds model/)."""
+    path = Path(path)
+    if not (path / "config.json").exists() and (path / "model" / "config.json").exists():
+        return path / "model", path
+    return path, None
+
+
 def save_model(model, path, overwrite: bool = False) -> Path:
     """Save a fitted deepmine or scikit-learn model as the folder ``path``.
 
@@ -569,4 +577,4 @@ def _load_skops(path: Path, config: dict):
     return copy.deepcopy(model, {id(marker): parts[marker.name] for marker in markers})
 
 
-__all__ = ["BOOSTER_FILES", "load", "refuse_unexpected_files", "save_model"]
+__all__ = ["BOOSTER_FILES", "load", "model_folder", "refuse_unexpected_files", "save_model"]

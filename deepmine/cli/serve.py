@@ -1,0 +1,33 @@
+"""`deepmine serve`: answer predictions over HTTP for saved model folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from deepmine.cli.common import err, friendly
+
+
+@friendly
+def serve_command(model_dirs: List[Path] = typer.Argument(..., help="Saved model folders, or run folders holding "
+                                                           "model/ (each served under its folder's name)."),
+                  host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on; another than "
+                                           "127.0.0.1 needs a token."),
+                  port: int = typer.Option(8000, "--port", "-p", help="The port to listen on."),
+                  token: Optional[str] = typer.Option(None, "--token", help="A token every request must send as "
+                                                      "'Authorization: Bearer TOKEN' (or set DEEPMINE_TOKEN)."),
+                  max_upload: str = typer.Option("20MB", "--max-upload", help="The largest request body accepted.")):
+    """Serve predictions over HTTP: POST /predict (JSON records, CSV or Parquet), GET /model, /models, /health,
+    and the OpenAPI page at /docs. Listens on 127.0.0.1 unless told otherwise, with a token."""
+    from deepmine.data.memory import parse_size
+    from deepmine.serve.server import check_binding, serve
+
+    token = token or os.environ.get("DEEPMINE_TOKEN") or None
+    limit = parse_size(max_upload)
+    check_binding(host, token)
+    err.print(f"serving {', '.join(str(p) for p in model_dirs)} at http://{host}:{port} (OpenAPI page at /docs"
+              f"{'; token required' if token else ''}); Ctrl+C stops it", highlight=False)
+    serve(model_dirs, host=host, port=port, token=token, max_upload=limit)
