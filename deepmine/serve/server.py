@@ -179,7 +179,7 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
     """The FastAPI application serving the model folders (see the module)."""
     fastapi = require("fastapi", "serve")
     from fastapi import Request
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
     from starlette.concurrency import run_in_threadpool
 
     from deepmine import __version__
@@ -199,15 +199,15 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
             raise RequestError(f"no model named {name!r}; this server holds: {', '.join(served)}", 404)
         return served[name]
 
-    @app.middleware("http")
     async def check_token(request, call_next):
-        if token is not None:
-            given = request.headers.get("authorization", "")
-            expected = f"Bearer {token}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                return JSONResponse({"error": "this server needs a token: send the header 'Authorization: Bearer "
-                                              "TOKEN'"}, status_code=401)
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return JSONResponse({"error": "this server needs a token: send the header 'Authorization: Bearer TOKEN'"},
+                                status_code=401)
         return await call_next(request)
+
+    if token is not None:  # a middleware costs every request about a millisecond: only when there is a token
+        app.middleware("http")(check_token)
 
     @app.exception_handler(RequestError)
     async def request_error(request, exc: RequestError):
@@ -283,9 +283,11 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
             if asked is not None:
                 raise RequestError("horizon is for forecasters; this model predicts the rows you send", 422)
             result = await run_in_threadpool(predict_table, chosen.model, rows)
-        records = json.loads(result.to_json(orient="records", double_precision=15))
-        return {"model": chosen.name, "kind": chosen.kind, "rows": len(result),
-                "seconds": round(time.perf_counter() - start, 6), "predictions": records}
+        # the records are written by pandas once, not parsed back and encoded again (a fifth of a 1,000-row request)
+        head = json.dumps({"model": chosen.name, "kind": chosen.kind, "rows": len(result),
+                           "seconds": round(time.perf_counter() - start, 6)})
+        records = result.to_json(orient="records", double_precision=15)
+        return Response(f'{head[:-1]}, "predictions": {records}}}', media_type="application/json")
 
     app.state.served = served
     return app
