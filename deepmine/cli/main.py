@@ -21,7 +21,7 @@ from deepmine.cli.explain import explain_command
 from deepmine.cli.demo import demo
 from deepmine.cli.predict import predict
 from deepmine.cli.report import report_command
-from deepmine.cli.serve import serve_command
+from deepmine.cli.serve import app_command, serve_command
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError
 
@@ -39,6 +39,7 @@ app.command("report")(report_command)
 app.command("recommend")(recommend)
 app.command("predict")(predict)
 app.command("serve")(serve_command)
+app.command("app")(app_command)
 
 
 def _task_command(task: str, doc: str):

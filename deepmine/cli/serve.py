@@ -31,3 +31,26 @@ def serve_command(model_dirs: List[Path] = typer.Argument(..., help="Saved model
     err.print(f"serving {', '.join(str(p) for p in model_dirs)} at http://{host}:{port} (OpenAPI page at /docs"
               f"{'; token required' if token else ''}); Ctrl+C stops it", highlight=False)
     serve(model_dirs, host=host, port=port, token=token, max_upload=limit)
+
+
+@friendly
+def app_command(runs: Path = typer.Option(Path("runs"), "--runs", help="The folder of run folders the app lists and "
+                                          "writes."),
+                model_dirs: Optional[List[Path]] = typer.Argument(None, help="Model folders to serve beside the page "
+                                                                  "(as deepmine serve does)."),
+                host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on; another than "
+                                         "127.0.0.1 needs a token."),
+                port: int = typer.Option(8000, "--port", "-p", help="The port to listen on."),
+                token: Optional[str] = typer.Option(None, "--token", help="A token every request must send (or set "
+                                                    "DEEPMINE_TOKEN)."),
+                max_upload: str = typer.Option("200MB", "--max-upload", help="The largest table uploaded.")):
+    """A local web page to run comparisons in the browser: pick a dataset or upload a table, choose the task and
+    target, watch the models fit, read the leaderboard and the report, download the best model."""
+    from deepmine.data.memory import parse_size
+    from deepmine.serve.server import check_binding, serve
+
+    token = token or os.environ.get("DEEPMINE_TOKEN") or None
+    limit = parse_size(max_upload)
+    check_binding(host, token)
+    err.print(f"deepmine app at http://{host}:{port}/ (runs in {runs}); Ctrl+C stops it", highlight=False)
+    serve(model_dirs or [], host=host, port=port, token=token, max_upload=limit, runs_root=runs)

@@ -55,7 +55,7 @@ class Served:
     description: dict
 
 
-def load_models(folders) -> dict[str, Served]:
+def load_models(folders, required: bool = True) -> dict[str, Served]:
     """Each folder (a model folder, or a run folder holding model/) loaded once, named after the folder."""
     from deepmine.evaluation.predicting import describe, model_kind
     from deepmine.persist import load, model_folder
@@ -69,7 +69,7 @@ def load_models(folders) -> dict[str, Served]:
             raise ParameterError(f"two model folders are both named {name!r}; serve folders with different names")
         model = load(model_dir)
         served[name] = Served(name, model, model_kind(model), {"name": name, **describe(model, model_dir, run_dir)})
-    if not served:
+    if not served and required:
         raise ParameterError("give at least one model folder to serve")
     return served
 
@@ -175,8 +175,9 @@ def _horizon(value):
     return int(value)
 
 
-def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD):
-    """The FastAPI application serving the model folders (see the module)."""
+def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_UPLOAD, runs_root=None):
+    """The FastAPI application serving the model folders (see the module); with ``runs_root``, the app's page and API
+    too (:mod:`deepmine.serve.app`), its run folders under ``runs_root``."""
     fastapi = require("fastapi", "serve")
     from fastapi import Request
     from fastapi.responses import JSONResponse, Response
@@ -185,7 +186,7 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
     from deepmine import __version__
     from deepmine.evaluation.predicting import forecast, predict_table
 
-    served = load_models(folders)
+    served = load_models(folders, required=runs_root is None)
     app = fastapi.FastAPI(title="deepmine", version=__version__,
                           description="Predictions from deepmine model folders: " + ", ".join(served))
 
@@ -224,6 +225,10 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
         first = (str(exc).splitlines() or [""])[0][:200]
         return JSONResponse({"error": f"the model could not predict these rows ({type(exc).__name__}: {first})"},
                             status_code=500)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():  # browsers ask for it; an empty answer, not a 404 in their console
+        return Response(status_code=204)
 
     @app.get("/health")
     def health():
@@ -289,6 +294,10 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
         records = result.to_json(orient="records", double_precision=15)
         return Response(f'{head[:-1]}, "predictions": {records}}}', media_type="application/json")
 
+    if runs_root is not None:
+        from deepmine.serve.app import add_app_routes
+
+        add_app_routes(app, runs_root)
     app.state.served = served
     return app
 
@@ -301,11 +310,11 @@ def check_binding(host: str, token: str | None) -> None:
 
 
 def serve(folders, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
-          max_upload: int = DEFAULT_MAX_UPLOAD, log_level: str = "warning") -> None:
-    """Start the server (blocks until stopped)."""
+          max_upload: int = DEFAULT_MAX_UPLOAD, log_level: str = "warning", runs_root=None) -> None:
+    """Start the server (blocks until stopped); with ``runs_root`` it serves the app too."""
     uvicorn = require("uvicorn", "serve")
     check_binding(host, token)
-    app = BodyLimit(create_app(folders, token, max_upload), max_upload)
+    app = BodyLimit(create_app(folders, token, max_upload, runs_root), max_upload)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 

@@ -4,7 +4,6 @@
 import concurrent.futures
 import http.client
 import json
-import os
 import socket
 import subprocess
 import sys
