@@ -59,6 +59,7 @@ class Runner:
     def __init__(self, root: Path):
         self.root = root
         self.jobs: dict[str, Job] = {}
+        self.uploads: dict[str, str] = {}  # "upload:<key>.<suffix>" -> the uploaded file's own name
         self.queue: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
         threading.Thread(target=self._work, name="deepmine-app-runner", daemon=True).start()
@@ -109,7 +110,8 @@ class Runner:
         with warnings.catch_warnings(), epoch_listener(epoch):
             warnings.simplefilter("ignore")
             board = compare(job.task, data, models=job.models or None, progress=progress, **kwargs)
-        command = {"task": job.task, "data": job.data, "target": job.target, "models": job.models, "app": True}
+        command = {"task": job.task, "data": self.uploads.get(job.data, job.data), "target": job.target,
+                   "models": job.models, "app": True}
         write_run(board, self.root / job.name, False, command)
         job.messages.append(f"wrote {job.name}")
 
@@ -207,6 +209,7 @@ def add_app_routes(app, runs_root) -> None:
             raise RequestError("the table needs rows and at least two columns", 422)
         key = uuid.uuid4().hex
         (root / ".uploads" / f"{key}.{suffix}").write_bytes(body)
+        runner.uploads[f"upload:{key}.{suffix}"] = Path(file.filename or f"upload.{suffix}").name
         return {"data": f"upload:{key}.{suffix}", "name": file.filename, "rows": int(len(frame)),
                 "columns": _columns(frame.head(2000))}
 
@@ -232,8 +235,8 @@ def add_app_routes(app, runs_root) -> None:
         jobs = {name: job for name, job in runner.jobs.items() if job.status != "done"}
         finished = [s for s in (_run_summary(f) for f in root.iterdir() if f.is_dir() and _NAME.match(f.name))
                     if s is not None]
-        listed = [{"name": j.name, "status": j.status, "task": j.task, "data": j.data, "error": j.error}
-                  for j in jobs.values()]
+        listed = [{"name": j.name, "status": j.status, "task": j.task, "data": runner.uploads.get(j.data, j.data),
+                   "error": j.error} for j in jobs.values()]
         return listed + sorted(finished, key=lambda s: s["when"], reverse=True)
 
     @app.get("/api/runs/{name}")
