@@ -22,10 +22,11 @@ from deepmine.cli.main import app
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-RUNS = {  # name: the command that writes its run folder (fast traditional models)
+RUNS = {  # name: the command that writes its run folder (the tour's datasets; fast traditional models)
     "churn": ["classify", "dataset:churn", "--target", "churn", "--models", "logistic_regression"],
-    "diamonds": ["regress", "dataset:diabetes", "--target", "progression", "--models", "ridge"],
-    "reviews": ["text", "classify", "dataset:polarity", "--target", "label", "--models", "tfidf_logistic"],
+    "diamonds": ["regress", "dataset:diamonds", "--target", "price", "--models", "ridge"],
+    "reviews": ["text", "classify", "dataset:amazon_reviews", "--target", "score", "--split-column", "split",
+                "--models", "tfidf_logistic"],
     "airline": ["series", "forecast", "dataset:airline", "--time", "month", "--target", "passengers", "--horizon",
                 "12", "--models", "ets"],
 }
@@ -94,8 +95,8 @@ def server(runs):
 def _rows(name, n=25):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = deepmine.datasets.load({"churn": "churn", "diamonds": "diabetes", "reviews": "polarity"}[name])
-    return data.X.head(n)
+        data = deepmine.datasets.load({"churn": "churn", "diamonds": "diamonds", "reviews": "amazon_reviews"}[name])
+    return data.X.drop(columns=["split"], errors="ignore").head(n)
 
 
 @pytest.mark.parametrize("name", ["churn", "diamonds", "reviews"])
@@ -187,7 +188,7 @@ def test_a_bad_request_gets_one_clear_4xx(server, what, method, path, body, ctyp
     port, proc = server
     if body == "wrong_type":
         row = json.loads(_rows("diamonds", 1).to_json(orient="records"))[0]
-        body = [{**row, "bmi": "heavy"}]
+        body = [{**row, "carat": "heavy"}]
     if body is not None and not isinstance(body, bytes):
         body = json.dumps(body).encode()
     got, answer = request(port, method, path, body, {"Content-Type": ctype or "application/json"} if body is not None
