@@ -128,9 +128,13 @@ class STLResidualDetector(SeriesDetector):
         self.median_ = np.median(residuals, axis=0)
         mad = np.median(np.abs(residuals - self.median_), axis=0) * MAD_TO_SIGMA
         self.mad_ = np.where(mad > 0, mad, residuals.std(axis=0) + 1e-12)
+        return self._robust_z(residuals)  # the training scores, without decomposing the series a second time
 
     def _score(self, values):
-        return (np.abs(self._residuals(values) - self.median_) / self.mad_).max(axis=1)
+        return self._robust_z(self._residuals(values))
+
+    def _robust_z(self, residuals):
+        return (np.abs(residuals - self.median_) / self.mad_).max(axis=1)
 
 
 __all__ = ["MatrixProfileDetector", "STLResidualDetector", "WindowIsolationForest", "matrix_profile",

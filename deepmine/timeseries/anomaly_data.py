@@ -5,7 +5,8 @@ a 1-D array, an ``(n, c)`` array, a Series or a DataFrame whose columns are the 
 :func:`channel_values` turns any of them into an ``(n, c)`` float array with one clear error for what
 cannot be read. :func:`dominant_period` finds the length of the series' usual cycle (a heartbeat, a
 stride, a day), which sets the windows the detectors look through; :func:`window_view` cuts the
-windows and :func:`spread_to_steps` turns one score per window back into one score per time step.
+windows and :func:`spread_to_steps` (one score per window) or :func:`add_window_points` (a score for each step of
+each window) turn them back into one score per time step.
 """
 
 from __future__ import annotations
@@ -130,16 +131,14 @@ def spread_to_steps(window_scores: np.ndarray, n: int, window: int) -> np.ndarra
     return total / count
 
 
-def spread_points(point_scores: np.ndarray, n: int) -> np.ndarray:
-    """One score per step from ``(n_windows, window)`` scores of each window's steps (stride 1): the mean over the
-    windows that hold the step."""
-    point_scores = np.asarray(point_scores, dtype=np.float64)
-    n_windows, window = point_scores.shape
-    total, count = np.zeros(n), np.zeros(n)
-    for k in range(window):  # the k-th step of window i is step i + k
-        total[k:k + n_windows] += point_scores[:, k]
-        count[k:k + n_windows] += 1
-    return total / np.maximum(count, 1)
+def add_window_points(total: np.ndarray, count: np.ndarray, point_scores: np.ndarray, start: int) -> None:
+    """Add the ``(n_windows, window, ...)`` scores of each window's steps, for windows starting at steps ``start``,
+    ``start + 1``, ... (stride 1), into ``total`` and ``count`` (one row per step): ``total / count`` is then each
+    step's mean over the windows that hold it. Windows can come in chunks, so no more than one chunk is held."""
+    n_windows, window = point_scores.shape[:2]
+    for k in range(window):  # step k of window i is step start + i + k of the series
+        total[start + k:start + k + n_windows] += point_scores[:, k]
+        count[start + k:start + k + n_windows] += 1
 
 
 def intervals(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -150,5 +149,5 @@ def intervals(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist()))
 
 
-__all__ = ["auto_window", "channel_values", "check_window", "dominant_period", "intervals", "spread_points",
+__all__ = ["auto_window", "channel_values", "check_window", "dominant_period", "intervals", "add_window_points",
            "spread_to_steps", "window_view"]

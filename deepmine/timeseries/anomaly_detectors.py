@@ -41,7 +41,8 @@ from torch import nn
 from deepmine.anomaly.base import DETECTOR_ATTRIBUTES_DOC, BaseDetector, check_contamination
 from deepmine.base import store_params
 from deepmine.errors import DataError, check_fitted, check_positive_int
-from deepmine.timeseries.anomaly_data import auto_window, channel_values, check_window, window_view
+from deepmine.timeseries.anomaly_data import (add_window_points, auto_window, channel_values, check_window,
+                                               window_view)
 
 PATCHES = 32  # the most steps an LSTM of these detectors runs over; longer windows are cut into patches
 
@@ -65,8 +66,8 @@ class SeriesDetector(BaseDetector, BaseEstimator):
         scale = values.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
         standard = self._standardise(values)
-        self._fit(standard)
-        self._set_threshold(self._score(standard))
+        scores = self._fit(standard)  # a detector that scored its training steps while fitting returns them
+        self._set_threshold(self._score(standard) if scores is None else scores)
         return self
 
     def decision_function(self, X) -> np.ndarray:
@@ -90,7 +91,8 @@ class SeriesDetector(BaseDetector, BaseEstimator):
     def _standardise(self, values: np.ndarray) -> np.ndarray:
         return (values - self.center_) / self.scale_
 
-    def _fit(self, values: np.ndarray) -> None:  # pragma: no cover - abstract
+    def _fit(self, values: np.ndarray) -> np.ndarray | None:  # pragma: no cover - abstract
+        """Learn from the training steps; return their scores when fitting computed them (else None)."""
         raise NotImplementedError
 
     def _score(self, values: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
@@ -165,7 +167,7 @@ class DeepSeriesDetector(SeriesDetector):
     def _patch(self) -> int:
         return -(-self.window_ // PATCHES)
 
-    def _fit(self, values: np.ndarray) -> None:
+    def _fit(self, values: np.ndarray) -> np.ndarray:
         from deepmine.base import resolve_batch_size
         from deepmine.training import Trainer, resolve_seed, seeded
         from deepmine.training.device import choose_device
@@ -195,9 +197,14 @@ class DeepSeriesDetector(SeriesDetector):
         self.weights_ = {k: t.detach().cpu().numpy().copy() for k, t in module.state_dict().items()}
         errors = self._errors(values)
         self.error_scale_ = np.maximum(np.nanmean(errors, axis=0), 1e-8)
+        return self._per_step(errors)  # the training scores, without running the network over them again
 
     def _score(self, values: np.ndarray) -> np.ndarray:
-        errors = self._errors(values) / self.error_scale_
+        return self._per_step(self._errors(values))
+
+    def _per_step(self, errors: np.ndarray) -> np.ndarray:
+        """One score per step from the squared errors per step and channel (NaN where a step is not scored)."""
+        errors = errors / self.error_scale_
         missing = np.isnan(errors).all(axis=1)  # steps no window scores (a forecast needs the window before)
         per_step = np.empty(len(errors))
         per_step[~missing] = np.nanmean(errors[~missing], axis=1)
@@ -262,10 +269,7 @@ class EncDecADDetector(DeepSeriesDetector):
         view = window_view(values, w)
         for start in range(0, len(view), 4096):
             chunk = np.ascontiguousarray(view[start:start + 4096])
-            squared = (self._predict(chunk) - chunk) ** 2  # (windows, w, c)
-            for k in range(w):  # step k of window i is step i + k of the series
-                total[start + k:start + k + len(chunk)] += squared[:, k]
-                count[start + k:start + k + len(chunk)] += 1
+            add_window_points(total, count, (self._predict(chunk) - chunk) ** 2, start)  # (windows, w, c)
         return total / count
 
 

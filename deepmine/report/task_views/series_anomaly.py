@@ -15,16 +15,12 @@ MAX_CHANNELS = 3  # channels drawn; the others are named in the caption
 MAX_POINTS = 20_000  # steps drawn (the series is thinned beyond)
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    from deepmine.timeseries.anomaly_data import intervals
-
-    return intervals(flags)
-
-
 @view("series_anomaly")
 def series_scores(run) -> list[Section]:
     """The series, shaded where it is labelled anomalous (grey) and where the best detector flags it, and the scores
     of the best deep and the best traditional detector below, with their thresholds' flags."""
+    from deepmine.timeseries.anomaly_data import intervals
+
     series, scores = run.table("series.csv"), run.table("scores.csv")
     if series is None or scores is None:
         return [Section("Series and scores", note("no series.csv or scores.csv in the run folder"))]
@@ -44,11 +40,11 @@ def series_scores(run) -> list[Section]:
     colours, kind = kind_shades(run, shown), model_kinds(run)
     drawn = channels[:MAX_CHANNELS]
     with subplots(len(drawn) + len(shown), 1, 8.0, 1.5 * (len(drawn) + len(shown)) + 0.8, sharex=True) as (fig, axes):
-        flagged = _runs(scores[f"flag_{best}"].to_numpy()) if f"flag_{best}" in scores.columns else []
+        flagged = intervals(scores[f"flag_{best}"].to_numpy()) if f"flag_{best}" in scores.columns else []
         for ax, channel in zip(axes[:len(drawn), 0], drawn):
             ax.plot(x[::step], series[channel].to_numpy(dtype=float)[::step], color="#333333", lw=0.7)
             if labels is not None:
-                for first, last in _runs(labels):
+                for first, last in intervals(labels):
                     ax.axvspan(first, last + 1, color="#999999", alpha=0.35, lw=0)
             for first, last in flagged:
                 ax.axvspan(first, last + 1, color=colours[best], alpha=0.25, lw=0)
@@ -58,7 +54,7 @@ def series_scores(run) -> list[Section]:
             values = scores[f"score_{m}"].to_numpy(dtype=float)
             ax.plot(x[::step], values[::step], color=colours[m], lw=0.8)
             if f"flag_{m}" in scores.columns:
-                for first, last in _runs(scores[f"flag_{m}"].to_numpy()):
+                for first, last in intervals(scores[f"flag_{m}"].to_numpy()):
                     ax.axvspan(first, last + 1, color=colours[m], alpha=0.2, lw=0)
             ax.set_title(f"{m} ({kind.get(m, '?')}){_score(run, m)}", fontsize=8)
             ax.set_ylabel("score", fontsize=8)
