@@ -56,8 +56,9 @@ SPEED_FILE = "speed.json"  # written by benchmarks/study_speed.py into the same 
 TABLE_MODELS_FILE = "table_models.json"  # written by benchmarks/bench_table_models.py (RealMLP/TabM vs pytabkit)
 BUDGET_FILE = "budget.json"  # written by benchmarks/study_budget.py (default vs tuned vs ensembled)
 BUDGET_LONG_FILE = "budget_long.json"  # its long entry (churn, 50 trials per model: `make bench-long`)
-# a second column of an entry's table, where the primary metric alone misses what its task is judged by
-SECOND_METRICS = {"series_anomaly": "ucr_score"}  # 1 when the top-scoring step is the labelled anomaly (+-100)
+# more columns of an entry's table, where the primary metric alone misses what its task is judged by: a series
+# detector by whether its top score is the labelled anomaly (+-100 steps), by precision and by whole intervals
+SECOND_METRICS = {"series_anomaly": ("ucr_score", "average_precision", "range_f1")}
 AUTOGLUON_FILE = "autogluon.json"  # written by benchmarks/bench_autogluon.py (both environments)
 
 
@@ -877,20 +878,20 @@ def report(results_dir: Path, doc: Path, plots_dir: Path) -> str:
                   f"{res['peak_rss_mb']:.0f} MB." + (f" Note: {res['note']}." if res.get("note") else ""), ""]
         primary = res["primary"] or "–"
         arrow = "↑" if res["greater_is_better"] else "↓"
-        second = SECOND_METRICS.get(res["task"])
-        seconds_of = {}
-        if second:
-            for rec in res["records"]:
-                if rec.get(second) is not None:
-                    seconds_of.setdefault(rec["model"], []).append(rec[second])
-        head = f" {second} (mean) |" if second else ""
+        seconds = SECOND_METRICS.get(res["task"], ())
+        means = {}  # (model, metric) -> the metric's values over the seeds
+        for rec in res["records"]:
+            for metric in seconds:
+                if rec.get(metric) is not None:
+                    means.setdefault((rec["model"], metric), []).append(rec[metric])
+        head = "".join(f" {metric} (mean) |" for metric in seconds)
         lines += [f"| model | kind | {primary} {arrow} (mean ± sd) |{head} fit s | predict s | seeds |",
-                  "|---|---|---:|" + ("---:|" if second else "") + "---:|---:|---:|"]
+                  "|---|---|---:|" + "---:|" * len(seconds) + "---:|---:|---:|"]
         for r in table:
             also = ""
-            if second:
-                values = seconds_of.get(r["model"], [])
-                also = f" {sum(values) / len(values):.2f} |" if values else " – |"
+            for metric in seconds:
+                values = means.get((r["model"], metric), [])
+                also += f" {sum(values) / len(values):.3f} |" if values else " – |"
             lines.append(f"| {r['model']} | {r['kind']} | {_mean_sd(r['values'])} |{also} {_seconds(r['fit_s'])} | "
                          f"{_seconds(r['predict_s'])} | {r['n']} |")
         lines.append("")
