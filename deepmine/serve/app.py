@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from deepmine.errors import DeepmineError
-from deepmine.serve.server import RequestError
+from deepmine.serve.server import RequestError, read_uploaded_table
 
 TASKS = ("classification", "regression", "clustering", "anomaly")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -177,20 +177,17 @@ def add_app_routes(app, runs_root) -> None:
 
     @app.get("/api/columns")
     def columns(data: str):
-        def read():
-            if data.startswith("dataset:"):
-                from deepmine.datasets import load
+        """A bundled dataset's columns with their roles, its target and task (an upload's come with the upload)."""
+        from deepmine.datasets import load
 
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ds = load(data[len("dataset:"):])
-                return ds.frame.head(2000), ds.target, ds.task
-            frame = pd.read_parquet(runner._data(data)) if data.endswith(".parquet") else \
-                pd.read_csv(runner._data(data), nrows=2000)
-            return frame, None, None
-
-        frame, target, task = read()
-        return {"columns": _columns(frame), "target": target, "task": task if task in TASKS else None}
+        if not data.startswith("dataset:"):
+            raise RequestError("columns are listed for bundled datasets (dataset:NAME); an uploaded table's come "
+                               "back from /api/upload", 422)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = load(data[len("dataset:"):])
+        return {"columns": _columns(ds.frame.head(2000)), "target": ds.target,
+                "task": ds.task if ds.task in TASKS else None}
 
     @app.post("/api/upload")
     async def upload(request: Request):
@@ -200,12 +197,8 @@ def add_app_routes(app, runs_root) -> None:
             raise RequestError("send the table in the form field 'file'", 422)
         suffix = "parquet" if (file.filename or "").lower().endswith(".parquet") else "csv"
         body = await file.read()
-        try:
-            frame = pd.read_parquet(io.BytesIO(body)) if suffix == "parquet" else pd.read_csv(io.BytesIO(body))
-        except Exception as exc:  # noqa: BLE001 - any parser failure is the upload's fault
-            raise RequestError(f"the file is not a readable {suffix.upper()} table ({type(exc).__name__})", 400) \
-                from None
-        if frame.empty or frame.shape[1] < 2:
+        frame = read_uploaded_table(body, suffix)  # the server's one reader of uploaded tables, with its errors
+        if frame.shape[1] < 2:
             raise RequestError("the table needs rows and at least two columns", 422)
         key = uuid.uuid4().hex
         (root / ".uploads" / f"{key}.{suffix}").write_bytes(body)

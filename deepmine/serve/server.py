@@ -150,7 +150,8 @@ def _rows_from_json(payload):
     return pd.DataFrame.from_records(payload), horizon
 
 
-def _rows_from_bytes(body: bytes, kind: str):
+def read_uploaded_table(body: bytes, kind: str) -> pd.DataFrame:
+    """A CSV or Parquet table from the bytes of a request or an upload; a clear 4xx for what is not one."""
     if not body:
         raise RequestError("the request has no body; send rows as JSON, CSV or Parquet", 400)
     try:
@@ -253,7 +254,7 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
             if upload is None or isinstance(upload, str):
                 raise RequestError("a multipart upload needs its table in the field 'file'", 422)
             data = await upload.read()
-            rows = _rows_from_bytes(data, "parquet" if (upload.filename or "").endswith(".parquet") else "csv")
+            rows = read_uploaded_table(data, "parquet" if (upload.filename or "").endswith(".parquet") else "csv")
         else:
             body = await request.body()
             if content_type in ("application/json", ""):
@@ -270,9 +271,9 @@ def create_app(folders, token: str | None = None, max_upload: int = DEFAULT_MAX_
                 rows, given = _rows_from_json(payload)
                 asked = _horizon(given) if given is not None else asked
             elif content_type in ("text/csv", "application/csv", "text/plain"):
-                rows = _rows_from_bytes(body, "csv")
+                rows = read_uploaded_table(body, "csv")
             elif content_type in _PARQUET:
-                rows = _rows_from_bytes(body, "parquet")
+                rows = read_uploaded_table(body, "parquet")
             else:
                 raise RequestError(f"cannot read a body of type {content_type!r}; send application/json, text/csv or "
                                    f"Parquet", 415)
@@ -318,5 +319,6 @@ def serve(folders, host: str = "127.0.0.1", port: int = 8000, token: str | None 
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
 
-__all__ = ["BodyLimit", "DEFAULT_MAX_UPLOAD", "RequestError", "check_binding", "create_app", "load_models", "serve"]
+__all__ = ["BodyLimit", "DEFAULT_MAX_UPLOAD", "RequestError", "check_binding", "create_app", "load_models",
+           "read_uploaded_table", "serve"]
 

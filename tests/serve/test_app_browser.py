@@ -49,6 +49,12 @@ def test_the_api_refuses_what_it_cannot_run(app_server):
     status, answer = post_json(port, "/api/runs", {"data": "dataset:churn", "task": "classification"})
     assert status == 422 and "needs a target" in answer["error"]
     assert request(port, "GET", "/runs/..%2F..%2Fetc/report")[0] == 404
+    status, answer = request(port, "GET", "/api/columns?data=upload:0123")
+    assert status == 422 and "bundled datasets" in answer["error"]
+    garbage = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.parquet\"\r\n\r\nnot parquet"
+               b"\r\n--b--\r\n")
+    status, answer = request(port, "POST", "/api/upload", garbage, {"Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 400 and "not a readable Parquet table" in answer["error"]
     assert request(port, "GET", "/api/runs/nope")[0] == 404
 
 
