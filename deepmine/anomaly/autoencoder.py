@@ -8,7 +8,7 @@ from deepmine.anomaly.base import DETECTOR_ATTRIBUTES_DOC, DETECTOR_PARAMS_DOC
 from deepmine.anomaly.deep import TRIM_DOC, DeepDetector
 from deepmine.base import store_params
 from deepmine.nn.autoencoder import DenseAutoencoder, VAELoss, VariationalAutoencoder
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 
 _NETWORK_DOC = """
     Parameters
@@ -34,7 +34,7 @@ class AutoencoderDetector(DeepDetector):
     the bulk of the rows through a narrow code (with the worst-rebuilt rows of each batch trimmed
     from the loss), so rows unlike the bulk are rebuilt badly. The defaults (4-wide code, trim 0.2,
     40 epochs) reach ROC-AUC 0.998 on the shuttle data without labels.
-""" + _NETWORK_DOC + DETECTOR_PARAMS_DOC + TRAINING_PARAMS_DOC + DETECTOR_ATTRIBUTES_DOC + """
+""" + _NETWORK_DOC + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch autoencoder), preprocessor_, history_, n_iter_, best_epoch_, n_features_in_.
     ``transform(X)`` gives the code of each row.
     """
@@ -63,7 +63,7 @@ class VAEDetector(DeepDetector):
     would add how far a row's code lies from the prior.
 """ + _NETWORK_DOC + """    beta : float
         Weight of the KL term in the training loss.
-""" + DETECTOR_PARAMS_DOC + TRAINING_PARAMS_DOC + DETECTOR_ATTRIBUTES_DOC + """
+""" + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch VAE), preprocessor_, history_, n_iter_, best_epoch_, n_features_in_.
     ``transform(X)`` gives the mean code of each row.
     """

@@ -10,7 +10,7 @@ from deepmine.anomaly.base import DETECTOR_ATTRIBUTES_DOC, DETECTOR_PARAMS_DOC
 from deepmine.anomaly.deep import TRIM_DOC, DeepDetector
 from deepmine.base import store_params
 from deepmine.nn.activations import activation
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 
 
 class SVDDNet(nn.Module):
@@ -72,7 +72,7 @@ class DeepSVDD(DeepDetector):
         Widths of the hidden layers.
     activation : {"leaky_relu", "relu", "swish", "gelu", "tanh"}
         Unbounded activations are safest: bounded ones let the network saturate onto ``c``.
-""" + TRIM_DOC + DETECTOR_PARAMS_DOC + TRAINING_PARAMS_DOC + DETECTOR_ATTRIBUTES_DOC + """
+""" + TRIM_DOC + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch network; ``module_.center`` is c), preprocessor_, history_, n_iter_, best_epoch_.
     """
 

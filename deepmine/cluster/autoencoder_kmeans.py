@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from deepmine.base import store_params
 from deepmine.cluster._deep import DeepClusterer
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 
 CLUSTER_PARAMS_DOC = """
     n_clusters : int >= 2 or "auto"
@@ -48,7 +48,7 @@ class AutoencoderKMeans(DeepClusterer):
     gives the nearest centroid in the code; ``transform`` gives the code.
 
     Parameters
-    ----------""" + CLUSTER_PARAMS_DOC + TRAINING_PARAMS_DOC + CLUSTER_ATTRIBUTES_DOC
+    ----------""" + CLUSTER_PARAMS_DOC + training_params_doc("precision") + CLUSTER_ATTRIBUTES_DOC
 
     def __init__(self, n_clusters=8, k_range=(2, 10), code_dim=10, hidden=(500, 500, 2000), activation="relu",
                  noise=0.2, scaling="auto", optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size=256, max_epochs=100,

@@ -8,7 +8,7 @@ from torch import nn
 
 from deepmine.base import store_params
 from deepmine.cluster.autoencoder_kmeans import CLUSTER_ATTRIBUTES_DOC, CLUSTER_PARAMS_DOC, AutoencoderKMeans
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 from deepmine.training import Callback, Trainer
 
 
@@ -66,7 +66,8 @@ class DEC(AutoencoderKMeans):
     recomputed every ``update_interval`` epochs; training stops when fewer than ``tol`` of the rows
     changed cluster between two updates, or after ``cluster_epochs``. With ``idec=True`` (Guo et al.,
     IJCAI 2017) the decoder keeps training too, on ``reconstruction MSE + gamma * KL``, so the code does
-    not drift away from the data. The baseline is k-means (``TraditionalClusterer``).
+    not drift away from the data. The baseline is k-means (``TraditionalClusterer``). The parameters after
+    ``tol`` set the autoencoder's pretraining.
 
     Parameters
     ----------""" + CLUSTER_PARAMS_DOC + """
@@ -82,9 +83,7 @@ class DEC(AutoencoderKMeans):
         Epochs between updates of the target distribution P.
     tol : float
         Stop when fewer than this share of the rows changed cluster since the last update.
-
-    The remaining parameters below set the autoencoder's pretraining.
-""" + TRAINING_PARAMS_DOC + CLUSTER_ATTRIBUTES_DOC + """    history_ has a ``phase`` column ("pretrain", "cluster") and ``label_change`` at each update.
+""" + training_params_doc("precision") + CLUSTER_ATTRIBUTES_DOC + """    history_ has a ``phase`` column ("pretrain", "cluster") and ``label_change`` at each update.
     """
 
     def __init__(self, n_clusters=8, k_range=(2, 10), code_dim=10, hidden=(500, 500, 2000), activation="relu",

@@ -46,6 +46,8 @@ class TraditionalClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     random_state : int, RandomState or None
         Seed of k-means' and the mixture's initialisation.
 
+    Notes
+    -----
     ``transform`` returns the preprocessed, scaled features: the space where the clusters were found
     and where ``cluster_centers_`` (k-means centres, mixture means, agglomerative cluster means) live.
     Agglomerative clustering has no ``predict`` of its own; here a new row goes to the cluster with

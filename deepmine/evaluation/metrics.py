@@ -21,6 +21,9 @@ GREATER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "f1_macro": Tr
                      **{m: True for m in ("hr", "ndcg", "precision", "recall", "map")}}
 
 
+__all__ = ["greater_is_better", "classification_scores", "regression_scores"]
+
+
 def greater_is_better(metric: str) -> bool | None:
     """Whether a larger ``metric`` is better (None for a column that is not a known metric).
     Top-k metrics such as ``hr@10`` or ``ndcg@50`` are looked up by their name before the "@"."""

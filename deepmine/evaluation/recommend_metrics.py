@@ -16,6 +16,8 @@ from sklearn.utils import check_random_state
 from deepmine.errors import DataError, ParameterError, check_positive_int
 from deepmine.recommend.data import Interactions
 
+__all__ = ["rating_scores", "random_split", "leave_last_out", "ranking_scores"]
+
 
 def rating_scores(y_true, y_pred) -> dict:
     """Root mean squared error and mean absolute error of predicted ratings.

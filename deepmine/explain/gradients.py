@@ -547,7 +547,10 @@ def integrated_gradients(model, X, target=None, baseline="auto", steps: int = 64
     steps : intervals of the Riemann sum (middle rule); rows short of completeness get more, up to 512.
     batch_size : interpolated inputs per forward/backward pass (bounds the memory).
 
-    Returns an :class:`Attribution`.
+    Returns
+    -------
+    Attribution
+        One contribution per row and column, with each row's output and the baseline's.
     """
     return _explain(model, X, target, baseline, steps, batch_size, refine=True)
 

@@ -33,8 +33,11 @@ def permutation_importance(model, X, y, scoring: str | None = None, n_repeats: i
     n_repeats : shuffles per column; the spread says how sure the ranking is
     max_rows : score on a random sample of at most this many rows (None: all)
 
-    Returns a table with one row per column: feature, importance (mean drop), std, and the
-    baseline score, most important first.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: feature, importance (mean drop), std, and the baseline score, most
+        important first.
     """
     check_positive_int("n_repeats", n_repeats)
     X = rows_for(model, X)

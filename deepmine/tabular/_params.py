@@ -36,3 +36,17 @@ TRAINING_PARAMS_DOC = """
     callbacks : list of deepmine.training.Callback or None
         Extra hooks called at the start, after every epoch and at the end of training.
 """
+
+
+def training_params_doc(*without: str) -> str:
+    """The shared training parameters' documentation, less the ones named in ``without`` (those an estimator
+    does not take), so that no docstring documents a parameter its signature lacks."""
+    entries, current = [], []
+    for line in TRAINING_PARAMS_DOC.strip("\n").split("\n"):
+        if line.startswith("    ") and not line.startswith("     ") and current:
+            entries.append(current)
+            current = []
+        current.append(line)
+    entries.append(current)
+    kept = [e for e in entries if e[0].split(" : ")[0].strip() not in without]
+    return "\n" + "\n".join(line for entry in kept for line in entry) + "\n"

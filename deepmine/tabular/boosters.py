@@ -448,6 +448,8 @@ _PARAMS_DOC = """
     verbose : int
         0 is silent; 1 prints the validation loss every 100 rounds, 2 every round.
 
+    Notes
+    -----
     Categorical columns (strings, categories, booleans) enter as integer codes that each library splits on
     as categories (LightGBM ``categorical_feature``, XGBoost ``enable_categorical``, CatBoost
     ``cat_features``); levels seen fewer than three times, and new ones at predict time, share code 0.

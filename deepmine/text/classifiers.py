@@ -8,7 +8,7 @@ import numpy as np
 
 from deepmine.base import store_params
 from deepmine.errors import ParameterError
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.text._deep import SentenceEmbeddings, TextDeepEstimator, TransformerTokens
 
@@ -97,7 +97,7 @@ class RNNTextClassifier(_SequenceTextClassifier):
     pooling : {"max", "mean", "last"}
         How the states over time become one vector.
     dropout : float
-""" + TEXT_PARAMS_DOC + TRAINING_PARAMS_DOC + """
+""" + TEXT_PARAMS_DOC + training_params_doc("roles", "precision") + """
     Attributes
     ----------
     classes_, module_, preprocessor_ (tokenizer, vocabulary_, max_length_), history_, n_iter_, best_epoch_.
@@ -134,7 +134,7 @@ class CNNTextClassifier(_SequenceTextClassifier):
         Feature maps per width.
     dropout : float
         Dropout before the output layer (0.5 in Kim's paper).
-""" + TEXT_PARAMS_DOC + TRAINING_PARAMS_DOC + """
+""" + TEXT_PARAMS_DOC + training_params_doc("roles", "precision") + """
     Attributes
     ----------
     classes_, module_, preprocessor_, history_, n_iter_, best_epoch_.
@@ -190,7 +190,7 @@ class TransformerClassifier(_ClassifierBase, TextDeepEstimator):
         None: 50 for the frozen head (early stopping usually ends sooner), 3 when fine-tuning.
     lr_schedule : {"auto", "onecycle", "constant", "cosine", "plateau"}
         "auto": constant for the frozen head, cosine decay when fine-tuning.
-""" + TRAINING_PARAMS_DOC.replace("""    lr : float
+""" + training_params_doc("roles", "precision").replace("""    lr : float
         The (peak) learning rate. ``estimator.lr_find(X, y).suggestion`` proposes one.
 """, "").replace("""    max_epochs : int
         Passes over the training data at most.

@@ -59,7 +59,7 @@ class MatrixProfileDetector(SeriesDetector):
                "in any sensor counts), and a step's score is the mean over the windows that hold it. It needs no "
                "training: the series scored is searched for its own discords, and ``fit`` sets the threshold from "
                "the training series' own profile.\n\n"
-               "Parameters\n----------\n    window : int or \"auto\"\n        Subsequence length (\"auto\": the "
+               "    Parameters\n    ----------\n    window : int or \"auto\"\n        Subsequence length (\"auto\": the "
                "dominant period, 8 to 256 steps)." + _CONTAMINATION + DETECTOR_ATTRIBUTES_DOC)
 
     def __init__(self, window="auto", contamination="auto"):
@@ -76,8 +76,8 @@ class MatrixProfileDetector(SeriesDetector):
 class WindowIsolationForest(SeriesDetector):
     __doc__ = ("Isolation Forest (Liu et al. 2008; scikit-learn's) on sliding windows: each window of every channel's "
                "standardised values is one row; a step's score is the mean isolation score of the windows that hold "
-               "it.\n\nParameters\n----------\n    window : int or \"auto\"\n        Steps per window.\n"
-               "    n_estimators : trees.\n    random_state : seed of the forest." + _CONTAMINATION
+               "it.\n\n    Parameters\n    ----------\n    window : int or \"auto\"\n        Steps per window.\n"
+               "    n_estimators : int\n        Trees.\n    random_state : int or None\n        Seed of the forest." + _CONTAMINATION
                + DETECTOR_ATTRIBUTES_DOC)
 
     def __init__(self, window="auto", n_estimators: int = 200, contamination="auto", random_state=None):
@@ -100,7 +100,7 @@ class STLResidualDetector(SeriesDetector):
     __doc__ = ("A robust z-score of seasonal-decomposition residuals: each channel is decomposed by STL (Cleveland et "
                "al. 1990; statsmodels', robust) into trend, season and remainder; a step's score is the largest, over "
                "the channels, of |remainder - median| / (1.4826 MAD), with the median and MAD of the training "
-               "series' remainders.\n\nParameters\n----------\n    period : int or \"auto\"\n        The season's "
+               "series' remainders.\n\n    Parameters\n    ----------\n    period : int or \"auto\"\n        The season's "
                "length in steps (\"auto\": the dominant period; 2 or more). A series without one is decomposed with "
                "a period of 8 steps (trend and a short smooth).\n" + _CONTAMINATION + DETECTOR_ATTRIBUTES_DOC)
 

@@ -254,7 +254,7 @@ class EncDecADDetector(DeepSeriesDetector):
     __doc__ = ("EncDec-AD (Malhotra et al. 2016): an LSTM encoder-decoder rebuilds each window from the encoder's "
                "last state; a step's anomaly score is its reconstruction error (each channel in units of its "
                "training error, averaged over the channels and the windows that hold the step).\n\n"
-               "Parameters\n----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
+               "    Parameters\n    ----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
 
     def _build(self, channels: int) -> nn.Module:
         return _EncDecNet(channels, self.hidden, self._patch())
@@ -277,7 +277,7 @@ class ForecastErrorDetector(DeepSeriesDetector):
     __doc__ = ("A forecasting-error detector (LSTM-AD, Malhotra et al. 2015): an LSTM reads the window before each "
                "step and forecasts the step in every channel; the step's anomaly score is the forecast's error (each "
                "channel in units of its training error, averaged over the channels).\n\n"
-               "Parameters\n----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
+               "    Parameters\n    ----------" + _DEEP_PARAMS + DETECTOR_ATTRIBUTES_DOC)
 
     def _build(self, channels: int) -> nn.Module:
         return _NextStepNet(self.window_, channels, self.hidden, self._patch())

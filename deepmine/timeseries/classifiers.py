@@ -20,7 +20,7 @@ import pandas as pd
 
 from deepmine.base import DeepEstimator, auto_or_positive, store_params
 from deepmine.errors import ParameterError, check_positive_int
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.timeseries.data import SeriesInput, SeriesPreprocessor, series_list
 from deepmine.training import resolve_seed, seeded
@@ -32,7 +32,7 @@ SERIES_PARAMS_DOC = """
     class_weight : None, "balanced" or dict
 """
 
-SERIES_TRAINING_DOC = TRAINING_PARAMS_DOC.replace("""    batch_size : int or "auto"
+SERIES_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from deepmine.base import DeepEstimator, auto_or_positive, store_params
 from deepmine.errors import DataError, ParameterError, check_class_labels, check_fitted, \
     check_positive_int
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.vision.data import ImageInput, ImagePreprocessor
 
@@ -32,7 +32,7 @@ PIXEL_METHODS = ("logistic", "svm", "knn")
 _STEP_BUDGET = {"resnet": 600, "lenet": 2400}
 _MIN_EPOCHS, _MAX_EPOCHS = 10, 60
 
-IMAGE_TRAINING_DOC = TRAINING_PARAMS_DOC.replace("""    batch_size : int or "auto"
+IMAGE_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.

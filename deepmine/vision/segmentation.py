@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from deepmine.base import DeepEstimator, store_params
 from deepmine.errors import DataError, ParameterError, TargetError, check_positive_int
-from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular._params import training_params_doc
 from deepmine.training import resolve_seed, seeded
 from deepmine.training.device import choose_device
 
@@ -374,7 +374,7 @@ def _iou_metric(y_true: torch.Tensor, output: torch.Tensor) -> float:
 
 # ---------------------------------------------------------------------------------------------- the estimator
 
-_SEG_TRAINING_DOC = TRAINING_PARAMS_DOC.replace("""    batch_size : int or "auto"
+_SEG_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.
