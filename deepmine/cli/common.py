@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
@@ -12,11 +13,16 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from deepmine.errors import DataError, DeepmineError, OutputExistsError
 
 out = Console()
 err = Console(stderr=True)
+# Set by the global option --quiet (before or after the sub-command): no progress line (the leaderboard and
+# notices still print).
+QUIET = False
+QUIET_HELP = "No progress line while models train (the leaderboard still prints)."
 # Piped output (CI logs, files) would otherwise be cut to 80 columns and truncate the leaderboard.
 for _console in (out, err):
     if not _console.is_terminal:
@@ -24,10 +30,22 @@ for _console in (out, err):
 
 
 def friendly(fn):
-    """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback."""
+    """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback; and give the
+    command the global option --quiet (-q unless the command uses it), so that it works after the
+    sub-command as well as before it."""
+    import inspect
+
+    signature = inspect.signature(fn)
+    if "quiet" in signature.parameters:
+        raise TypeError(f"{fn.__name__} has a parameter 'quiet', which friendly() adds")
+    taken = {decl for p in signature.parameters.values() for decl in getattr(p.default, "param_decls", None) or ()}
+    quiet_option = typer.Option(False, "--quiet", *(() if "-q" in taken else ("-q",)), help=QUIET_HELP)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, quiet: bool = False, **kwargs):
+        global QUIET
+        if quiet:
+            QUIET = True
         try:
             return fn(*args, **kwargs)
         except DeepmineError as exc:
@@ -37,7 +55,68 @@ def friendly(fn):
             err.print("interrupted; nothing was written")
             raise typer.Exit(130)
 
+    # typer reads the options from the signature (and the annotations, which may be strings)
+    wrapper.__signature__ = signature.replace(parameters=[
+        *signature.parameters.values(),
+        inspect.Parameter("quiet", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=quiet_option, annotation=bool)])
+    wrapper.__annotations__ = {**fn.__annotations__, "quiet": bool}
     return wrapper
+
+
+def show_usage_error(exc) -> None:
+    """A usage error (a missing or unknown option, a value of the wrong type) as one line on stderr, like every
+    other mistake: the message and where the help is."""
+    ctx = getattr(exc, "ctx", None)
+    hint = ""
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        hint = f" Try '{ctx.command_path} {ctx.help_option_names[0]}'."
+    message = exc.format_message().strip()
+    if hint and not message.endswith((".", "?", "!")):
+        message += "."
+    err.print(f"[bold red]error:[/] {one_line(message + hint)}", highlight=False, soft_wrap=True, emoji=False)
+
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click.exceptions import ClickException as _ClickException
+
+
+class OneLineErrors(TyperGroup):
+    """The root command: when it runs (``main``, as the ``deepmine`` command and typer's CliRunner call it),
+    click's usage errors, of the root or of any sub-command, print as one line (see :func:`show_usage_error`)
+    instead of typer's boxed panel, with click's exit status (2). --help is unchanged; so is parsing alone
+    (``make_context`` outside ``main``), which raises the usage error as click does."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        running = _ONE_LINE.set(standalone_mode)
+        try:
+            return super().main(*args, standalone_mode=standalone_mode, **kwargs)
+        finally:
+            _ONE_LINE.reset(running)
+
+    def make_context(self, *args, **kwargs):
+        with _one_line_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _one_line_errors():
+            return super().invoke(ctx)
+
+
+_ONE_LINE = ContextVar("deepmine_one_line_errors", default=False)
+
+
+@contextmanager
+def _one_line_errors():
+    try:
+        yield
+    except _ClickException as exc:
+        # without arguments the help was printed already; parsing outside main raises as click does
+        if type(exc).__name__ == "NoArgsIsHelpError" or not _ONE_LINE.get():
+            raise
+        show_usage_error(exc)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def one_line(message) -> str:
@@ -66,6 +145,78 @@ def parse_roles(items: List[str] | None) -> dict[str, str]:
             raise DataError(f"--role takes COLUMN=ROLE (e.g. --role zip=categorical), got {item!r}")
         roles[col] = role
     return roles
+
+
+#: the command that runs each task, to point a bundled dataset given to another command at its own
+TASK_COMMANDS = {"classification": "classify", "regression": "regress", "clustering": "cluster", "anomaly": "detect",
+                 "recommendation": "recommend", "text_classification": "text classify", "topics": "text topics",
+                 "series_classification": "series classify", "forecasting": "series forecast",
+                 "series_anomaly": "series detect", "image_classification": "images classify",
+                 "communities": "graph communities", "link_prediction": "graph links"}
+
+
+def bundled(data):
+    """The registry entry of ``dataset:NAME`` (None for any other source; an unknown name is a DataError)."""
+    if not (isinstance(data, str) and data.startswith("dataset:")):
+        return None
+    from deepmine.datasets.registry import lookup
+
+    return lookup(data[len("dataset:"):])
+
+
+def from_dataset(data: str, task: str, *options: tuple, required: dict[str, str] | None = None) -> tuple[list, str]:
+    """Each option's value, a bundled dataset's own where the option was not given; and the note that says so.
+
+    ``options`` are ``(flag, value given, role)``: the role is "target" (the dataset's target) or a key of its
+    ``defaults`` (time, id, split, text, user, item, label, edge_source, ..., k); "label" falls back to the
+    target; None takes no default. ``required`` names the options that must have a value, each with what it
+    names ("the column to predict"): those take the dataset's value only when the dataset is of ``task`` (or
+    also serves it), and a missing one is a one-line DataError that points a dataset of another task at its own
+    command. The note leaves out a column named like its option (--text text)."""
+    entry = bundled(data)
+    required = required or {}
+    serves = entry is not None and (task == entry.task or task in entry.also)
+    values, taken = [], []
+    for flag, value, role in options:
+        if value is None and role is not None and entry is not None and (serves or flag not in required):
+            value = entry.target if role == "target" else entry.defaults.get(role)
+            if value is None and role == "label":
+                value = entry.target
+            name = flag.lstrip("-").replace("-", " ")
+            if value is not None and str(value) != name:  # "--text text" goes without saying
+                taken.append(f"{name} {value}")
+        if value is None and flag in required:
+            what = required[flag]
+            if entry is None:
+                raise DataError(f"Missing option '{flag}': name {what} (a bundled dataset:NAME brings its own)")
+            if not serves:
+                own = f"deepmine {TASK_COMMANDS.get(entry.task, entry.task)} dataset:{entry.name}"
+                own += " --horizon 12" if entry.task == "forecasting" else ""
+                raise DataError(f"Missing option '{flag}': dataset:{entry.name} is a {entry.task.replace('_', ' ')} "
+                                f"dataset, run it with '{own}'; or name {what} with {flag}")
+            raise DataError(f"Missing option '{flag}': dataset:{entry.name} has no default for it; name {what}")
+        values.append(value)
+    return values, (f"{', '.join(taken)} from the dataset" if taken else "")
+
+
+def noted(note: str) -> str:
+    """A title's parenthesis starts with the note of :func:`from_dataset`, if any."""
+    return f"{note}; " if note else ""
+
+
+def network_options(max_epochs: Optional[int] = None, precision: str = "float32", **more) -> Optional[dict]:
+    """The ``options`` of compare for the shared training options (set on every network that has them), plus
+    ``more``; None when there are none."""
+    options = {k: v for k, v in more.items() if v is not None}
+    if max_epochs is not None:
+        options["max_epochs"] = max_epochs
+    if precision != "float32":
+        from deepmine.training.precision import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise DataError(f"--precision takes {', '.join(PRECISIONS)}, got {precision!r}")
+        options["precision"] = precision
+    return options or None
 
 
 def model_folder(path: Path) -> tuple[Path, Optional[Path]]:
@@ -115,8 +266,6 @@ def print_board(board, title: str) -> None:
     out.print(board.verdict(), highlight=False, soft_wrap=True)
 
 
-# Set by the root option --quiet: no progress line (the leaderboard and notices still print).
-QUIET = False
 
 
 @contextmanager
@@ -219,8 +368,9 @@ def checkpoint_folder(out_dir: Optional[Path], checkpoint_dir: Optional[Path], r
 
 def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep_all: bool, command: dict,
                 compare_kwargs: dict, title, extra=None, checkpoint_dir: Optional[Path] = None, resume: bool = False,
-                checkpoints: bool = False):
+                checkpoints: bool = False, note: str = ""):
     """Compare the candidates of ``task``, print the leaderboard, write the run folder; return the Leaderboard.
+    ``note`` (what was taken from a bundled dataset) joins the progress line; the title should say it too.
 
     With ``checkpoints`` (the commands that offer --checkpoint-dir and --resume) the networks save their
     state after each epoch (see :mod:`deepmine.training.checkpoints`): into ``checkpoint_dir`` from the first
@@ -251,7 +401,8 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
                             meta=json.loads(json.dumps(trained_on, default=str)))
               if folder is not None else nullcontext())
     try:
-        with (progress_line(f"{task} on {data}") if dd.is_main() else nullcontext(lambda message: None)) as progress, \
+        start = f"{task} on {data}" + (f" ({note})" if note else "")
+        with (progress_line(start) if dd.is_main() else nullcontext(lambda message: None)) as progress, \
                 saving:
             board = compare(task, data, progress=progress, **compare_kwargs)
     except Exception:
@@ -270,24 +421,24 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     return board
 
 
-def run_task(task: str, data: str, target: str, models: Optional[str], test_size: float, cv: Optional[int],
+def run_task(task: str, data: str, target: Optional[str], models: Optional[str], test_size: float, cv: Optional[int],
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
               force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
               memory_budget: Optional[str] = None, precision: str = "float32", checkpoint_dir: Optional[Path] = None,
               resume: bool = False, budget: Optional[str] = None, ensemble: Optional[bool] = None,
-              workers: int = 1, storage: Optional[str] = None, study: Optional[str] = None):
+              workers: int = 1, storage: Optional[str] = None, study: Optional[str] = None,
+              max_epochs: Optional[int] = None):
+    (target,), note = from_dataset(data, task, ("--target", target, "target"),
+                                   required={"--target": "the column to predict"})
     kwargs = dict(target=target, models=models, test_size=test_size, cv=cv, random_state=seed,
                   roles=parse_roles(role), time_column=time_column, group_column=group_column, table=table,
                   query=query, calibrate=calibrate or False, budget=budget, ensemble=ensemble, workers=workers,
                   storage=storage, study=study)
     kwargs["stream"] = "auto" if stream is None else stream
-    if precision != "float32":
-        from deepmine.training.precision import PRECISIONS
-
-        if precision not in PRECISIONS:
-            raise DataError(f"--precision takes {', '.join(PRECISIONS)}, got {precision!r}")
-        kwargs["options"] = {"precision": precision}
+    options = network_options(max_epochs, precision)
+    if options:
+        kwargs["options"] = options
     if memory_budget is not None:
         import os
 
@@ -300,16 +451,17 @@ def run_task(task: str, data: str, target: str, models: Optional[str], test_size
         info = board.info
         streamed = (f", streamed: traditional models on a sample of {info['sample_rows']} rows"
                     if info.get("streamed") else "")
-        return (f"{task}: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test rows, "
-                f"{info['split']} split, seed {seed}{streamed})")
+        return (f"{task}: {data} -> {target}  ({noted(note)}{info['train_rows']} train / {info['test_rows']} test "
+                f"rows, {info['split']} split, seed {seed}{streamed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
     return run_compare(task, data, out_dir, force, keep_all, command, kwargs, title or default_title,
-                       checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+                       checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
 
 
 DATA_OPTION = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
-TARGET_OPTION = typer.Option(..., "--target", "-t", help="The column to predict.")
+TARGET_OPTION = typer.Option(None, "--target", "-t", help="The column to predict (default: a bundled dataset's "
+                             "own target).")
 MODELS_OPTION = typer.Option(None, "--models", "-m", help="Comma-separated candidates; 'all' for every one, "
                              "'default' for the default set (the default: every candidate but the slowest, "
                              "TabM, XGBoost and CatBoost on tables).")
@@ -351,6 +503,8 @@ CHECKPOINT_OPTION = typer.Option(None, "--checkpoint-dir", help="Save each netwo
                                  "removed when it completes).")
 RESUME_OPTION = typer.Option(False, "--resume", help="Continue an interrupted run (same command and --out, or its "
                              "--checkpoint-dir) from each network's last saved epoch.")
+MAX_EPOCHS_OPTION = typer.Option(None, "--max-epochs", min=1, help="Cap the networks' training epochs (default: "
+                                  "each network's own).")
 KEEP_OPTION = typer.Option(False, "--keep-all", help="Save every model, not only the best.")
 FORCE_OPTION = typer.Option(False, "--force", help="Replace an existing run folder.")
 

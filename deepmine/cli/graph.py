@@ -9,7 +9,7 @@ import typer
 
 from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION, friendly,
-                                 out, parse_k, run_compare)
+                                 from_dataset, noted, out, parse_k, run_compare)
 
 graph_app = typer.Typer(help="Networks: communities (DeepWalk / node2vec + k-means vs Louvain, label propagation, "
                              "spectral) and link prediction (embeddings vs common neighbours, Adamic-Adar).",
@@ -24,15 +24,21 @@ WEIGHT_OPTION = typer.Option(None, "--weight", help="A column of non-negative ed
 UNWEIGHTED_OPTION = typer.Option(False, "--unweighted", help="Ignore any weight column.")
 
 
-def _weight(weight: Optional[str], unweighted: bool):
-    return False if unweighted else weight
+def _edges(data: str, task: str, source: Optional[str], target: Optional[str], weight: Optional[str],
+           unweighted: bool):
+    """The endpoint and weight columns (a bundled edge list's own by default; no weight with --unweighted), and
+    the note saying which came from the dataset."""
+    (source, target, weight), note = from_dataset(data, task, ("--source", source, "edge_source"),
+                                                  ("--target", target, "edge_target"),
+                                                  ("--weight", weight, None if unweighted else "weight"))
+    return source, target, False if unweighted else weight, note
 
 
-def _graph_title(task: str, data: str, seed: int):
+def _graph_title(task: str, data: str, seed: int, note: str = ""):
     def title(board) -> str:
         g = board.info["graph"]
         extra = f", truth: {board.info['truth_communities']} communities" if "truth" in board.info else ""
-        return f"{task}: {data}  ({g['nodes']} nodes, {g['edges']} edges{extra}, seed {seed})"
+        return f"{task}: {data}  ({noted(note)}{g['nodes']} nodes, {g['edges']} edges{extra}, seed {seed})"
 
     return title
 
@@ -56,7 +62,8 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
 
     Writes the leaderboard, communities.csv (each node's community under every model, best first) and
     network.png."""
-    kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), truth=truth, models=models,
+    source, target, weight_column, note = _edges(data, "communities", source, target, weight, unweighted)
+    kwargs = dict(source=source, target=target, weight=weight_column, truth=truth, models=models,
                   random_state=seed, table=table, query=query, options={"n_communities": parse_k(k, "communities")})
 
     def write(board, folder: Path) -> None:
@@ -74,7 +81,7 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
     command = {"source": source, "target": target, "weight": weight, "k": k, "truth": truth, "models": models,
                "seed": seed}
     run_compare("communities", data, out_dir, force, keep_all, command, kwargs,
-                _graph_title("communities", data, seed), write)
+                _graph_title("communities", data, seed, note), write, note=note)
 
 
 @graph_app.command("links")
@@ -92,11 +99,12 @@ def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, tar
 
     Writes the leaderboard and scores.csv (each held-out pair, whether it is an edge, every model's score).
     With --budget the embeddings' walks are tuned first on edges held out of the training graph."""
-    kwargs = dict(source=source, target=target, weight=_weight(weight, unweighted), test_size=test_size,
+    source, target, weight_column, note = _edges(data, "link_prediction", source, target, weight, unweighted)
+    kwargs = dict(source=source, target=target, weight=weight_column, test_size=test_size,
                   models=models, random_state=seed, table=table, query=query, budget=budget, workers=workers,
                   storage=storage, study=study)
 
     command = {"source": source, "target": target, "weight": weight, "test_size": test_size, "models": models,
                "seed": seed, "budget": budget}
     run_compare("link_prediction", data, out_dir, force, keep_all, command, kwargs,
-                _graph_title("link prediction", data, seed))
+                _graph_title("link prediction", data, seed, note), note=note)

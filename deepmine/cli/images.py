@@ -8,7 +8,8 @@ from typing import List, Optional
 import typer
 
 from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
-                                 friendly, model_folder, out, run_compare)
+                                 MAX_EPOCHS_OPTION, friendly, from_dataset, model_folder, network_options, noted, out,
+                                 run_compare)
 from deepmine.errors import OutputExistsError
 
 images_app = typer.Typer(help="Images: CNNs (ResNet, LeNet) beside logistic regression, RBF SVM and k-NN on "
@@ -20,12 +21,13 @@ images_app = typer.Typer(help="Images: CNNs (ResNet, LeNet) beside logistic regr
 def classify(data: str = typer.Argument(..., help="A folder with one sub-folder per class, an .npz file (arrays "
                                                   "X and y), a table of pixel columns, or dataset:NAME."),
              label: Optional[str] = typer.Option(None, "--label", "-l",
-                                                 help="The class column of a pixel table (e.g. digit)."),
+                                                 help="The class column of a pixel table (e.g. digit; default: a "
+                                                      "bundled dataset's own)."),
              split_column: Optional[str] = typer.Option(None, "--split-column",
                                                         help="A column saying 'train' or 'test' (pixel tables)."),
              test: Optional[str] = typer.Option(None, "--test", help="A separate test set in the same form."),
              models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
-             max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the CNNs' epochs."),
+             max_epochs: Optional[int] = MAX_EPOCHS_OPTION,
              out_dir: Optional[Path] = OUT_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
              budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
@@ -35,19 +37,22 @@ def classify(data: str = typer.Argument(..., help="A folder with one sub-folder 
 
     Writes the leaderboard, confusion.csv (the best model's confusion matrix: true class by row,
     predicted by column) and predictions.csv (each test image's file or position, true and predicted class)."""
-    options = {"max_epochs": max_epochs} if max_epochs else None
+    (label, split_column), note = from_dataset(data, "image_classification", ("--label", label, "target"),
+                                               ("--split-column", split_column, "split"))
+    options = network_options(max_epochs)
     kwargs = dict(target=label, split_column=split_column, test=test, models=models, test_size=test_size,
                   random_state=seed, options=options, budget=budget, ensemble=ensemble, workers=workers,
                   storage=storage, study=study)
 
     def title(board):
         info = board.info
-        return (f"image classification: {data}  ({info['train_images']} train / {info['test_images']} test "
-                f"images, {info['classes']} classes, {info['split']} split, seed {seed})")
+        return (f"image classification: {data}  ({noted(note)}{info['train_images']} train / "
+                f"{info['test_images']} test images, {info['classes']} classes, {info['split']} split, "
+                f"seed {seed})")
 
     command = dict(kwargs)
     run_compare("image_classification", data, out_dir, force, keep_all, command, kwargs, title,
-                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
 
 
 @images_app.command("predict")

@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from deepmine.cli.common import (parse_contamination, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
-                                 TABLE_OPTION, TEST_OPTION, friendly, out, run_compare)
+                                 MAX_EPOCHS_OPTION, TABLE_OPTION, TEST_OPTION, friendly, from_dataset,
+                                 network_options, noted, out, run_compare)
 
 series_app = typer.Typer(help="Time series: classify series (FCN, ResNet, InceptionTime, ... vs 1-NN-DTW, "
                               "ROCKET), forecast one (N-BEATS, LSTM, MLP vs seasonal naive, ETS, ARIMA) and find "
@@ -22,8 +23,8 @@ DATA_ARGUMENT = typer.Argument(..., help="A .ts file (UCR/UEA), CSV/TSV, Parquet
 @series_app.command("classify")
 @friendly
 def classify(data: str = DATA_ARGUMENT,
-             label: Optional[str] = typer.Option(None, "--label", "-l",
-                                                 help="The class column (not needed for a .ts file)."),
+             label: Optional[str] = typer.Option(None, "--label", "-l", help="The class column (not needed for a .ts "
+                                                 "file; default: a bundled dataset's own)."),
              id_column: Optional[str] = typer.Option(None, "--id", help="Long table: the column naming each "
                                                      "series (one row per series and time step)."),
              time: Optional[str] = typer.Option(None, "--time", help="Long table: orders each series' rows."),
@@ -31,8 +32,8 @@ def classify(data: str = DATA_ARGUMENT,
                                                         help="A column saying 'train' or 'test' (official split)."),
              test: Optional[str] = typer.Option(None, "--test", help="A separate test set in the same form."),
              models: Optional[str] = MODELS_OPTION, test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
-             max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep models' epochs."),
-             out_dir: Optional[Path] = OUT_OPTION, table: Optional[str] = TABLE_OPTION,
+             max_epochs: Optional[int] = MAX_EPOCHS_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+             table: Optional[str] = TABLE_OPTION,
              query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
              budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
@@ -41,7 +42,10 @@ def classify(data: str = DATA_ARGUMENT,
     """Compare deep series classifiers with 1-NN (Euclidean, DTW), MiniRocket and a summary-feature forest.
 
     Writes the leaderboard and predictions.csv (each test series' true and predicted class, best model)."""
-    options = {"max_epochs": max_epochs} if max_epochs else None
+    (label, id_column, time, split_column), note = from_dataset(
+        data, "series_classification", ("--label", label, "target"), ("--id", id_column, "id"),
+        ("--time", time, "time"), ("--split-column", split_column, "split"))
+    options = network_options(max_epochs)
     kwargs = dict(target=label, id_column=id_column, time_column=time, split_column=split_column, test=test,
                   models=models, test_size=test_size, random_state=seed, table=table, query=query, options=options,
                   budget=budget, ensemble=ensemble, workers=workers, storage=storage, study=study)
@@ -50,25 +54,29 @@ def classify(data: str = DATA_ARGUMENT,
         info = board.info
         low, high = info["train_length"]
         length = f"length {high}" if low == high else f"lengths {low}-{high}"
-        return (f"series classification: {data}  ({info['train_series']} train / {info['test_series']} test series, "
-                f"{info['channels']} channel(s), {length}, {info['split']} split, seed {seed})")
+        return (f"series classification: {data}  ({noted(note)}{info['train_series']} train / "
+                f"{info['test_series']} test series, {info['channels']} channel(s), {length}, {info['split']} split, "
+                f"seed {seed})")
 
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
     run_compare("series_classification", data, out_dir, force, keep_all, command, kwargs, title,
-                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
 
 
 @series_app.command("forecast")
 @friendly
 def forecast(data: str = DATA_ARGUMENT,
-             time: Optional[str] = typer.Option(None, "--time", help="The time column (dates or numbers)."),
-             target: str = typer.Option(..., "--target", "-t", help="The column to forecast."),
+             time: Optional[str] = typer.Option(None, "--time", help="The time column (dates or numbers; default: a "
+                                                "bundled dataset's own, else the rows are in time order)."),
+             target: Optional[str] = typer.Option(None, "--target", "-t", help="The column to forecast (default: a "
+                                                  "bundled dataset's own)."),
              horizon: int = typer.Option(..., "--horizon", "-h", help="Steps ahead to forecast."),
              season: Optional[str] = typer.Option("auto", "--season",
                                                   help="Season length in steps (auto: from the frequency)."),
              origins: int = typer.Option(3, "--origins", help="Rolling origins of the backtest."),
-             models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
+             models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION,
+             max_epochs: Optional[int] = MAX_EPOCHS_OPTION, out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
              force: bool = FORCE_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
              budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
@@ -80,18 +88,24 @@ def forecast(data: str = DATA_ARGUMENT,
     on the whole series, with its prediction interval. With --budget every forecaster is tuned first on the
     points before the backtest, and ensembles of the forecasts (weighted by MASE there) join the leaderboard."""
     season_value = season if season in (None, "auto") else _season(season)
+    (target, time), note = from_dataset(data, "forecasting", ("--target", target, "target"), ("--time", time, "time"),
+                                        required={"--target": "the column to forecast"})
     kwargs = dict(target=target, time_column=time, horizon=horizon, season=season_value, n_origins=origins,
                   models=models, random_state=seed, table=table, query=query, budget=budget, ensemble=ensemble,
                   workers=workers, storage=storage, study=study)
+    options = network_options(max_epochs)
+    if options:
+        kwargs["options"] = options
 
     def title(board):
         info = board.info
-        return (f"forecasting: {data} -> {target}  ({info['rows']} steps, horizon {info['horizon']}, season "
-                f"{info['season']}, {info['n_origins']} rolling origins, seed {seed})")
+        return (f"forecasting: {data} -> {target}  ({noted(note)}{info['rows']} steps, horizon {info['horizon']}, "
+                f"season {info['season']}, {info['n_origins']} rolling origins, seed {seed})")
 
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
-    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title, checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+    board = run_compare("forecasting", data, out_dir, force, keep_all, command, kwargs, title,
+                        checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
     best = board.predictions.get(board.best)
     if best is not None:
         out.print(f"forecast of {board.best} ({board.info.get('interval', 0.9):.0%} interval):", highlight=False)
@@ -127,7 +141,7 @@ def detect(data: str = DATA_ARGUMENT,
                                              "flagged, in (0, 0.5], or 'auto' (robust z-score above 3)."),
            window: Optional[int] = typer.Option(None, "--window", help="Steps per window (default: the series' "
                                                 "dominant period)."),
-           max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep detectors' epochs."),
+           max_epochs: Optional[int] = MAX_EPOCHS_OPTION,
            models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
            table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
            force: bool = FORCE_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
@@ -138,24 +152,25 @@ def detect(data: str = DATA_ARGUMENT,
     Writes scores.csv (every detector's score and flag per step), anomalies.csv (the best detector's flagged
     intervals) and, with --label, the per-step ROC-AUC and average precision, range-based F1 and the UCR
     archive's score (is the highest score within 100 steps of a labelled anomaly)."""
-    options = {"contamination": parse_contamination(contamination)}
-    if window is not None:
-        options["window"] = window
-    if max_epochs:
-        options["max_epochs"] = max_epochs
+    # a bundled series' own time and split columns, as the task itself takes them: not with --id or --train-until
+    (label, time, split_column), note = from_dataset(
+        data, "series_anomaly", ("--label", label, "target"), ("--time", time, None if id_column else "time"),
+        ("--split-column", split_column, None if train_until else "split"))
+    options = network_options(max_epochs, contamination=parse_contamination(contamination), window=window)
     kwargs = dict(label=label, time_column=time, id_column=id_column, channels=channels, train_until=train_until,
                   split_column=split_column, models=models, random_state=seed, table=table, query=query,
                   options=options)
 
     def title(board):
         info = board.info
-        return (f"series anomalies: {data}  ({info['steps']} steps x {len(info['channels'])} channel(s), windows of "
-                f"{info['window']}, {info['split']}, contamination={contamination}, seed {seed})")
+        return (f"series anomalies: {data}  ({noted(note)}{info['steps']} steps x {len(info['channels'])} "
+                f"channel(s), windows of {info['window']}, {info['split']}, contamination={contamination}, "
+                f"seed {seed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query", "options")}
     command.update(contamination=contamination, window=window, max_epochs=max_epochs)
     board = run_compare("series_anomaly", data, out_dir, force, keep_all, command, kwargs, title,
-                        checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+                        checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
     if board.best_kept is not None:
         from deepmine.report.artifacts import series_anomaly_intervals
 

@@ -8,24 +8,24 @@ from typing import Optional
 import typer
 
 from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
-                                 TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, run_compare)
+                                 MAX_EPOCHS_OPTION, TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, from_dataset,
+                                 network_options, noted, run_compare)
 
 text_app = typer.Typer(help="Text mining: classify texts, find topics, learn word vectors, search.",
                        no_args_is_help=True)
 
 DATA_ARGUMENT = typer.Argument(..., help="CSV/TSV, Parquet, JSON lines, a SQLAlchemy URL, or dataset:NAME.")
 TEXT_OPTION = typer.Option(None, "--text", help="The column holding the text (found by itself if only one does).")
-SPLIT_OPTION = typer.Option(None, "--split-column",
-                            help="A column saying 'train' or 'test' for each row: use that (official) split.")
+SPLIT_OPTION = typer.Option(None, "--split-column", help="A column saying 'train' or 'test' for each row: use that "
+                                                         "(official) split (default: a bundled dataset's own).")
 
 
 @text_app.command("classify")
 @friendly
-def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optional[str] = TEXT_OPTION,
+def classify(data: str = DATA_ARGUMENT, target: Optional[str] = TARGET_OPTION, text: Optional[str] = TEXT_OPTION,
              split_column: Optional[str] = SPLIT_OPTION, models: Optional[str] = MODELS_OPTION,
              test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
-             max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Cap the deep models' epochs."),
-             out_dir: Optional[Path] = OUT_OPTION,
+             max_epochs: Optional[int] = MAX_EPOCHS_OPTION, out_dir: Optional[Path] = OUT_OPTION,
              table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
              force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
              checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
@@ -33,35 +33,43 @@ def classify(data: str = DATA_ARGUMENT, target: str = TARGET_OPTION, text: Optio
              workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,
              study: Optional[str] = STUDY_OPTION):
     """Compare deep text classifiers (LSTM, CNN, MiniLM) with TF-IDF models and a sentiment lexicon on DATA."""
+    (target, text, split_column), note = from_dataset(
+        data, "text_classification", ("--target", target, "target"), ("--text", text, "text"),
+        ("--split-column", split_column, "split"), required={"--target": "the column to predict"})
     kwargs = dict(target=target, text=text, split_column=split_column, models=models, test_size=test_size,
                   random_state=seed, table=table, query=query, calibrate=calibrate or False, budget=budget,
                   ensemble=ensemble, workers=workers, storage=storage, study=study,
-                  options={"max_epochs": max_epochs} if max_epochs else None)
+                  options=network_options(max_epochs))
 
     def title(board):
         info = board.info
-        return (f"text classification: {data} -> {target}  ({info['train_rows']} train / {info['test_rows']} test "
-                f"texts, {info['split']} split, seed {seed})")
+        return (f"text classification: {data} -> {target}  ({noted(note)}{info['train_rows']} train / "
+                f"{info['test_rows']} test texts, {info['split']} split, seed {seed})")
 
     command = {k: v for k, v in kwargs.items() if k not in ("table", "query")}
     run_compare("text_classification", data, out_dir, force, keep_all, command, kwargs, title,
-                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True)
+                checkpoint_dir=checkpoint_dir, resume=resume, checkpoints=True, note=note)
 
 
 @text_app.command("topics")
 @friendly
 def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
-           k: int = typer.Option(10, "--k", "-k", help="Number of topics."),
+           k: Optional[int] = typer.Option(None, "--k", "-k", help="Number of topics (default 10, or a bundled "
+                                                                "dataset's own)."),
            label: Optional[str] = typer.Option(None, "--label", "-l", help="Known groups, used only to evaluate."),
            models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
            table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
            force: bool = FORCE_OPTION):
     """Find topics in the texts of DATA: embedding topics (MiniLM) beside LDA and NMF, scored by coherence."""
+    (text, label, k), note = from_dataset(data, "topics", ("--text", text, "text"), ("--label", label, "label"),
+                                          ("--k", k, "k"))
+    k = 10 if k is None else k
     kwargs = dict(text=text, label=label, models=models, random_state=seed, table=table, query=query,
                   options={"n_topics": k})
-    title = f"topics: {data} (k={k}, seed {seed}; coherence = mean NPMI of each topic's top 10 words over the texts)"
+    title = (f"topics: {data} ({noted(note)}k={k}, seed {seed}; coherence = mean NPMI of each topic's top 10 words "
+             f"over the texts)")
     board = run_compare("topics", data, out_dir, force, keep_all,
-                        {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title)
+                        {"k": k, "label": label, "models": models, "seed": seed}, kwargs, title, note=note)
     # the best model's topics on screen too, not only in topics.csv
     from deepmine.cli.common import out
 

