@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-long bench-venv bench-tabkit-venv bench-autogluon-venv bench-micro clean
+.PHONY: demo test docs bench bench-long bench-venv bench-tabkit-venv bench-autogluon-venv bench-micro clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest -q
+
+# The docs site, strict (a broken link or reference fails it), into site/: open site/index.html from disk
+# (search needs it served: $(BIN)/python -m http.server -d site). The test suite builds it too, and runs
+# every example on its pages (tests/docs/test_docs.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
 
 # The deep-vs-traditional study (issue 13): every task, 5 seeds, then the speed study against skorch and fastai
 # (in .bench-venv, so that they never enter .venv) and RealMLP/TabM against pytabkit's (in .bench-tabkit-venv),

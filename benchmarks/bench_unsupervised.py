@@ -4,7 +4,7 @@ Each candidate of the "clustering" task is fitted on the 5,000-image MNIST sampl
 (k=10) and scored against the digits (NMI, ARI, accuracy after Hungarian matching); each candidate
 of the "anomaly" task is fitted on 75 % of the shuttle data without labels and scored on the other
 25 % (ROC-AUC, average precision). Fit and predict seconds come from the same run. The printed
-markdown tables are the ones in the README.
+markdown tables are the ones in the guides (docs/guide/clustering.md, docs/guide/anomalies.md).
 
 Run it with::
 

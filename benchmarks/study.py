@@ -1004,7 +1004,8 @@ def main(argv: list[str] | None = None) -> int:
             print("failed entries:\n  " + "\n  ".join(failed), file=sys.stderr)
         report(results_dir, doc, plots_dir)
         print(f"wrote {doc}", file=sys.stderr)
-        print("README summary table (paste under 'Benchmarks' in README.md):\n")
+        print("README summary table (paste under 'Does deep learning beat the traditional methods?' in README.md, and "
+              "with links to BENCHMARKS.md#... into docs/study.md):\n")
         print(summary_table(load_results(results_dir)).replace("(#", "(docs/BENCHMARKS.md#"))
         return 1 if failed else 0
     report(results_dir, doc, plots_dir)
