@@ -63,6 +63,45 @@ def friendly(fn):
     return wrapper
 
 
+#: what --track and --register gave the command that is running; run_compare logs its run folder when set
+TRACKING: ContextVar[tuple] = ContextVar("deepmine_tracking", default=(None, None))
+TRACK_HELP = ("Log the comparison to MLflow (the track extra): a folder (a local store), sqlite:///mlflow.db or "
+              "http://host:5000.")
+REGISTER_HELP = "With --track: register the best model under this name in MLflow's model registry."
+
+
+def tracked(fn):
+    """Give a command that compares the options --track URI and --register NAME (below :func:`friendly`, which
+    turns their errors into one line). MLflow is checked for, and a tracking server reached, before any model is
+    fitted; :func:`run_compare` logs the finished run folder (:func:`deepmine.track.track_run`)."""
+    import inspect
+
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, track: Optional[str] = None, register: Optional[str] = None, **kwargs):
+        if register and not track:
+            raise DataError("--register names the model in MLflow's model registry; give --track URI too")
+        if track:
+            from deepmine.track.mlflow_log import check_tracking
+
+            check_tracking(track)
+        token = TRACKING.set((track, register))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TRACKING.reset(token)
+
+    wrapper.__signature__ = signature.replace(parameters=[
+        *signature.parameters.values(),
+        inspect.Parameter("track", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
+                          default=typer.Option(None, "--track", metavar="URI", help=TRACK_HELP)),
+        inspect.Parameter("register", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
+                          default=typer.Option(None, "--register", metavar="NAME", help=REGISTER_HELP))])
+    wrapper.__annotations__ = {**fn.__annotations__, "track": Optional[str], "register": Optional[str]}
+    return wrapper
+
+
 def show_usage_error(exc) -> None:
     """A usage error (a missing or unknown option, a value of the wrong type) as one line on stderr, like every
     other mistake: the message and where the help is."""
@@ -302,34 +341,10 @@ def run_folder(out_dir: Optional[Path], task: str, force: bool) -> Path:
 
 
 def write_run(board, out_dir: Path, keep_all: bool, command: dict, extra=None) -> None:
-    """Write the run folder beside its destination, then rename it into place: never half-written."""
-    from deepmine.persist import save_model
-    from deepmine.persist.atomic import atomic_folder
-    from deepmine.report.artifacts import write_artifacts
-    from deepmine.report.build import write_core_files
+    """The run folder (:func:`deepmine.report.build.write_run`), imported when called so the command starts fast."""
+    from deepmine.report.build import write_run as write_folder
 
-    with atomic_folder(out_dir, replace=True) as tmp:
-        write_core_files(board, tmp, command)
-        write_artifacts(board, tmp)
-        if extra is not None:
-            extra(board, tmp)
-        if board.best_kept is not None:
-            save_model(board.models[board.best_kept], tmp / "model")
-        if keep_all:
-            for name, model in board.models.items():
-                save_model(model, tmp / "models" / name)
-        _write_report(tmp)
-
-
-def _write_report(folder: Path) -> None:
-    """report.html from the finished run folder; a report that cannot be written never fails the run."""
-    try:
-        from deepmine.report.build import write_report
-
-        write_report(folder)
-    except Exception as exc:  # noqa: BLE001 - the run's results matter more than its page
-        err.print(f"[yellow]note:[/] no report.html ({type(exc).__name__}: {exc}); `deepmine report` can retry",
-                  highlight=False, soft_wrap=True)
+    write_folder(board, out_dir, keep_all, command, extra)
 
 
 def checkpoint_folder(out_dir: Optional[Path], checkpoint_dir: Optional[Path], resume: bool, command: dict,
@@ -418,6 +433,13 @@ def run_compare(task: str, data: str, out_dir: Optional[Path], force: bool, keep
     saved = f"best model: {board.best} in {out_dir}/model" if board.best_kept == board.best else (
         f"best kept model: {board.best_kept} in {out_dir}/model" if board.best_kept else "no model kept")
     out.print(f"wrote {out_dir}/ ({saved})", highlight=False)
+    track, register = TRACKING.get()
+    if track:
+        from deepmine.track import track_run
+
+        run_id = track_run(out_dir, track, board=board, register=register)
+        out.print(f"tracked in MLflow at {track}: run {run_id}"
+                  + (f", best model registered as {register}" if register else ""), highlight=False)
     return board
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (tracked, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION, friendly,
                                  from_dataset, noted, out, parse_k, run_compare)
 
@@ -45,6 +45,7 @@ def _graph_title(task: str, data: str, seed: int, note: str = ""):
 
 @graph_app.command("communities")
 @friendly
+@tracked
 def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION,
                 target: Optional[str] = TARGET_OPTION, weight: Optional[str] = WEIGHT_OPTION,
                 unweighted: bool = UNWEIGHTED_OPTION,
@@ -86,6 +87,7 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
 
 @graph_app.command("links")
 @friendly
+@tracked
 def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, target: Optional[str] = TARGET_OPTION,
           weight: Optional[str] = WEIGHT_OPTION, unweighted: bool = UNWEIGHTED_OPTION,
           test_size: float = typer.Option(0.1, "--test-size", help="Share of edges held out (with as many "

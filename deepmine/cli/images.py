@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
+from deepmine.cli.common import (tracked, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, SEED_OPTION, TEST_OPTION,
                                  MAX_EPOCHS_OPTION, friendly, from_dataset, model_folder, network_options, noted, out,
                                  run_compare)
 from deepmine.errors import OutputExistsError
@@ -18,6 +18,7 @@ images_app = typer.Typer(help="Images: CNNs (ResNet, LeNet) beside logistic regr
 
 @images_app.command("classify")
 @friendly
+@tracked
 def classify(data: str = typer.Argument(..., help="A folder with one sub-folder per class, an .npz file (arrays "
                                                   "X and y), a table of pixel columns, or dataset:NAME."),
              label: Optional[str] = typer.Option(None, "--label", "-l",

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
+from deepmine.cli.common import (tracked, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, BUDGET_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, PRECISION_OPTION, STREAM_OPTION, CALIBRATE_OPTION, CV_OPTION, DATA_OPTION, FORCE_OPTION, GROUP_OPTION, KEEP_OPTION, MODELS_OPTION,
                                  MAX_EPOCHS_OPTION, OUT_OPTION, QUERY_OPTION, QUIET_HELP, ROLE_OPTION, SEED_OPTION,
                                  TABLE_OPTION, TARGET_OPTION, TEST_OPTION, TIME_OPTION, OneLineErrors, friendly,
                                  from_dataset, network_options, noted, out, parse_roles, run_compare, run_task,
@@ -22,6 +22,7 @@ from deepmine.cli.explain import explain_command
 from deepmine.cli.demo import demo
 from deepmine.cli.predict import predict
 from deepmine.cli.report import report_command
+from deepmine.cli.runs import runs_command
 from deepmine.cli.serve import app_command, serve_command
 from deepmine.cli.text import text_app
 from deepmine.errors import DataError
@@ -37,6 +38,7 @@ app.add_typer(graph_app, name="graph")
 app.command("explain")(explain_command)
 app.command("demo")(demo)
 app.command("report")(report_command)
+app.command("runs")(runs_command)
 app.command("recommend")(recommend)
 app.command("predict")(predict)
 app.command("serve")(serve_command)
@@ -63,7 +65,7 @@ def _task_command(task: str, doc: str):
                   workers=workers, storage=storage, study=study, max_epochs=max_epochs)
 
     command.__doc__ = doc
-    return friendly(command)
+    return friendly(tracked(command))
 
 
 app.command("classify")(_task_command("classification", "Compare deep and traditional classifiers on DATA."))
@@ -75,6 +77,7 @@ LABEL_OPTION = typer.Option(None, "--label", "-l", help="A column used only to e
 
 @app.command()
 @friendly
+@tracked
 def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", help="Number of clusters, or 'auto'."),
             label: Optional[str] = LABEL_OPTION, models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION,
             out_dir: Optional[Path] = OUT_OPTION, role: List[str] = ROLE_OPTION, table: Optional[str] = TABLE_OPTION,
@@ -96,6 +99,7 @@ def cluster(data: str = DATA_OPTION, k: str = typer.Option("auto", "--k", "-k", 
 
 @app.command()
 @friendly
+@tracked
 def detect(data: str = DATA_OPTION,
            contamination: str = typer.Option("auto", "--contamination", "-c",
                                              help="Expected share of anomalies in (0, 0.5], or 'auto'."),

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
+from deepmine.cli.common import (tracked, ENSEMBLE_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, DATA_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION,
                                  MAX_EPOCHS_OPTION, SEED_OPTION, STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION,
                                  TUNE_OPTION, WORKERS_OPTION, friendly, from_dataset, network_options, noted, out,
                                  run_compare)
@@ -23,6 +23,7 @@ def _recommendation_list(board, title: str | None):
 
 
 @friendly
+@tracked
 def recommend(data: str = DATA_OPTION,
               user: Optional[str] = typer.Option(None, "--user", help="The user id column (default: a bundled "
                                                  "dataset's own)."),

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (parse_contamination, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (tracked, parse_contamination, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  MAX_EPOCHS_OPTION, TABLE_OPTION, TEST_OPTION, friendly, from_dataset,
                                  network_options, noted, out, run_compare)
 
@@ -22,6 +22,7 @@ DATA_ARGUMENT = typer.Argument(..., help="A .ts file (UCR/UEA), CSV/TSV, Parquet
 
 @series_app.command("classify")
 @friendly
+@tracked
 def classify(data: str = DATA_ARGUMENT,
              label: Optional[str] = typer.Option(None, "--label", "-l", help="The class column (not needed for a .ts "
                                                  "file; default: a bundled dataset's own)."),
@@ -66,6 +67,7 @@ def classify(data: str = DATA_ARGUMENT,
 
 @series_app.command("forecast")
 @friendly
+@tracked
 def forecast(data: str = DATA_ARGUMENT,
              time: Optional[str] = typer.Option(None, "--time", help="The time column (dates or numbers; default: a "
                                                 "bundled dataset's own, else the rows are in time order)."),
@@ -124,6 +126,7 @@ def _season(text: str) -> int:
 
 @series_app.command("detect")
 @friendly
+@tracked
 def detect(data: str = DATA_ARGUMENT,
            label: Optional[str] = typer.Option(None, "--label", "-l", help="A 0/1 column marking anomalous steps, "
                                                "to evaluate only (a bundled series brings its own)."),

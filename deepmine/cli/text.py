@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
+from deepmine.cli.common import (tracked, ENSEMBLE_OPTION, STORAGE_OPTION, STUDY_OPTION, TUNE_OPTION, WORKERS_OPTION, CHECKPOINT_OPTION, RESUME_OPTION, CALIBRATE_OPTION, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
                                  MAX_EPOCHS_OPTION, TABLE_OPTION, TARGET_OPTION, TEST_OPTION, friendly, from_dataset,
                                  network_options, noted, run_compare)
 
@@ -22,6 +22,7 @@ SPLIT_OPTION = typer.Option(None, "--split-column", help="A column saying 'train
 
 @text_app.command("classify")
 @friendly
+@tracked
 def classify(data: str = DATA_ARGUMENT, target: Optional[str] = TARGET_OPTION, text: Optional[str] = TEXT_OPTION,
              split_column: Optional[str] = SPLIT_OPTION, models: Optional[str] = MODELS_OPTION,
              test_size: float = TEST_OPTION, seed: int = SEED_OPTION,
@@ -53,6 +54,7 @@ def classify(data: str = DATA_ARGUMENT, target: Optional[str] = TARGET_OPTION, t
 
 @text_app.command("topics")
 @friendly
+@tracked
 def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
            k: Optional[int] = typer.Option(None, "--k", "-k", help="Number of topics (default 10, or a bundled "
                                                                 "dataset's own)."),

@@ -15,7 +15,7 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
             cv: int | None = None, random_state: int = 0, *,
             options: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None,
             budget=None, ensemble: bool | None = None, workers: int = 1, storage: str | None = None,
-            study: str | None = None, **task_options) -> Leaderboard:
+            study: str | None = None, track: str | None = None, **task_options) -> Leaderboard:
     """Fit every candidate model of ``task`` on the same split of ``data`` and rank them.
 
     Parameters
@@ -53,6 +53,10 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
         machines, each running the same comparison with the same ``storage`` and ``study``), else a journal
         file in a temporary folder. Parallel trials see each other's results in another order than one
         process would, so the same seed gives a leaderboard within noise of one worker's, not the same one.
+    track : log the comparison to MLflow (the ``track`` extra): a folder (a local store), ``sqlite:///mlflow.db``
+        or an ``http://`` tracking server. Its run folder is written to a temporary folder and logged by
+        :func:`deepmine.track.track_run`: a run with a nested run per candidate and per tuning trial, the
+        artefacts, and the best model as an MLflow model; ``info["mlflow_run_id"]`` is the run's id.
     **task_options : the task's own options; a keyword the task does not take is an error naming those it
         does (``get_task(name).OPTIONS`` lists them with their defaults):
 
@@ -99,11 +103,33 @@ def compare(task: str, data: Any, target: str | None = None, models=None, test_s
     """
     task_obj = get_task(task)
     budget = parse_budget(budget)  # a bad budget is refused before the data is read
+    if track:
+        from deepmine.track.mlflow_log import check_tracking
+
+        check_tracking(track)  # MLflow installed and a server reached before anything is fitted
     settings = task_obj.check_options({"target": target, "test_size": test_size, "cv": cv, **task_options})
     prepared = task_obj.prepare(data, random_state=random_state, progress=progress, options=dict(options or {}),
                                 **settings)
-    return run(task_obj, prepared, models, random_state, options, progress, budget=budget, ensemble=ensemble,
-               workers=workers, storage=storage, study=study)
+    board = run(task_obj, prepared, models, random_state, options, progress, budget=budget, ensemble=ensemble,
+                workers=workers, storage=storage, study=study)
+    if track:
+        _track(board, track, task, data)
+    return board
+
+
+def _track(board: Leaderboard, uri: str, task: str, data) -> None:
+    """Log a comparison made in Python: its run folder, written to a temporary folder (the one writer every face
+    uses), then to MLflow."""
+    import tempfile
+    from pathlib import Path
+
+    from deepmine.report.build import write_run
+    from deepmine.track import track_run
+
+    source = data if isinstance(data, (str, Path)) else type(data).__name__
+    with tempfile.TemporaryDirectory(prefix="deepmine-track-") as tmp:
+        folder = write_run(board, Path(tmp) / "run", command={"task": task, "data": str(source)})
+        board.info["mlflow_run_id"] = track_run(folder, uri, board=board, record_folder=False)
 
 
 __all__ = ["compare", "predict_with_proba", "set_matching_params"]

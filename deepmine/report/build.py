@@ -43,6 +43,36 @@ def write_core_files(board, folder: Path, command: dict | None = None) -> None:
         trials.to_csv(folder / "trials.csv", index=False)
 
 
+def write_run(board, out_dir, keep_all: bool = False, command: dict | None = None, extra=None) -> Path:
+    """Write the run folder ``out_dir`` of ``board``: its core files, the task's files, the best model under
+    ``model/`` (every model under ``models/`` with ``keep_all``), what ``extra(board, folder)`` adds, and
+    report.html. The folder is written beside its destination and renamed into place, so it is never
+    half-written. A report that cannot be drawn never fails the run: it becomes a DataWarning (the command line
+    prints it as a note) and ``deepmine report`` can retry. The CLI, the app and the tracker all write here."""
+    from deepmine.errors import DataWarning
+    from deepmine.persist import save_model
+    from deepmine.persist.atomic import atomic_folder
+    from deepmine.report.artifacts import write_artifacts
+
+    out_dir = Path(out_dir)
+    with atomic_folder(out_dir, replace=True) as tmp:
+        write_core_files(board, tmp, command)
+        write_artifacts(board, tmp)
+        if extra is not None:
+            extra(board, tmp)
+        if board.best_kept is not None:
+            save_model(board.models[board.best_kept], tmp / "model")
+        if keep_all:
+            for name, model in board.models.items():
+                save_model(model, tmp / "models" / name)
+        try:
+            write_report(tmp)
+        except Exception as exc:  # noqa: BLE001 - the run's results matter more than its page
+            warnings.warn(f"no report.html ({type(exc).__name__}: {exc}); `deepmine report` can retry", DataWarning,
+                          stacklevel=2)
+    return out_dir
+
+
 def report_html(board) -> str:
     """The report page of an in-memory :class:`~deepmine.evaluation.leaderboard.Leaderboard`.
 

@@ -90,7 +90,7 @@ class Runner:
             job.finished = time.time()
 
     def _run(self, job: Job) -> None:
-        from deepmine.cli.common import write_run
+        from deepmine.report.build import write_run
         from deepmine.evaluation import compare
         from deepmine.training.callbacks import epoch_listener
 

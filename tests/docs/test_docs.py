@@ -143,7 +143,7 @@ def public_names() -> dict[str, str]:
 
     names = {"deepmine.compare": "deepmine.evaluation.compare.compare", "deepmine.load": "deepmine.persist.load"}
     modules = [importlib.import_module(f"deepmine.{sub}")
-               for sub in deepmine._SUBPACKAGES + ("explain", "graph", "recommend", "report", "serve")]
+               for sub in deepmine._SUBPACKAGES + ("explain", "graph", "recommend", "report", "serve", "track")]
     for sub in ("timeseries", "vision"):
         modules += [importlib.import_module(f"deepmine.{sub}.{path.stem}")
                     for path in sorted((ROOT / "deepmine" / sub).glob("[!_]*.py"))]
