@@ -7,9 +7,10 @@ from typing import Optional
 
 import typer
 
-from deepmine.cli.common import (tracked, FORCE_OPTION, KEEP_OPTION, MODELS_OPTION, OUT_OPTION, QUERY_OPTION, SEED_OPTION,
-                                 STORAGE_OPTION, STUDY_OPTION, TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION, friendly,
-                                 from_dataset, noted, out, parse_k, run_compare)
+from deepmine.cli.common import (CHECKPOINT_OPTION, FORCE_OPTION, KEEP_OPTION, MAX_EPOCHS_OPTION, MODELS_OPTION,
+                                 OUT_OPTION, QUERY_OPTION, RESUME_OPTION, SEED_OPTION, STORAGE_OPTION, STUDY_OPTION,
+                                 TABLE_OPTION, TUNE_OPTION, WORKERS_OPTION, friendly, from_dataset, network_options,
+                                 noted, out, parse_k, run_compare, tracked)
 
 graph_app = typer.Typer(help="Networks: communities (DeepWalk / node2vec + k-means vs Louvain, label propagation, "
                              "spectral) and link prediction (embeddings vs common neighbours, Adamic-Adar).",
@@ -57,15 +58,18 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
                 table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION,
                 draw: bool = typer.Option(True, "--draw/--no-draw", help="Write network.png, the graph coloured by "
                                                                          "the best model's communities."),
-                keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION):
-    """Find communities: node2vec/DeepWalk vectors clustered, beside Louvain, label propagation, greedy
+                keep_all: bool = KEEP_OPTION, force: bool = FORCE_OPTION,
+                max_epochs: Optional[int] = MAX_EPOCHS_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
+                resume: bool = RESUME_OPTION):
+    """Find communities: node2vec/DeepWalk vectors or graph autoencoder vectors clustered, beside Louvain, label propagation, greedy
     modularity and spectral clustering.
 
     Writes the leaderboard, communities.csv (each node's community under every model, best first) and
     network.png."""
     source, target, weight_column, note = _edges(data, "communities", source, target, weight, unweighted)
     kwargs = dict(source=source, target=target, weight=weight_column, truth=truth, models=models,
-                  random_state=seed, table=table, query=query, options={"n_communities": parse_k(k, "communities")})
+                  random_state=seed, table=table, query=query,
+                  options=network_options(max_epochs, n_communities=parse_k(k, "communities")))
 
     def write(board, folder: Path) -> None:
         if draw:
@@ -80,9 +84,10 @@ def communities(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTIO
                 out.print(f"no network.png: {exc}", highlight=False)
 
     command = {"source": source, "target": target, "weight": weight, "k": k, "truth": truth, "models": models,
-               "seed": seed}
+               "seed": seed, "max_epochs": max_epochs}
     run_compare("communities", data, out_dir, force, keep_all, command, kwargs,
-                _graph_title("communities", data, seed, note), write, note=note)
+                _graph_title("communities", data, seed, note), write, note=note, checkpoint_dir=checkpoint_dir,
+                resume=resume, checkpoints=True)
 
 
 @graph_app.command("links")
@@ -95,18 +100,21 @@ def links(data: str = EDGES_ARGUMENT, source: Optional[str] = SOURCE_OPTION, tar
           models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
           table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
           force: bool = FORCE_OPTION, budget: Optional[str] = TUNE_OPTION, workers: int = WORKERS_OPTION,
-          storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION):
+          storage: Optional[str] = STORAGE_OPTION, study: Optional[str] = STUDY_OPTION,
+          max_epochs: Optional[int] = MAX_EPOCHS_OPTION, checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION,
+          resume: bool = RESUME_OPTION):
     """Predict missing links: hold out edges, score them and as many non-edges by node2vec/DeepWalk
-    similarity beside common neighbours, Adamic-Adar, Jaccard and preferential attachment.
+    similarity or graph autoencoders (GAE, VGAE) beside common neighbours, Adamic-Adar, Jaccard and preferential attachment.
 
     Writes the leaderboard and scores.csv (each held-out pair, whether it is an edge, every model's score).
     With --budget the embeddings' walks are tuned first on edges held out of the training graph."""
     source, target, weight_column, note = _edges(data, "link_prediction", source, target, weight, unweighted)
     kwargs = dict(source=source, target=target, weight=weight_column, test_size=test_size,
                   models=models, random_state=seed, table=table, query=query, budget=budget, workers=workers,
-                  storage=storage, study=study)
+                  storage=storage, study=study, options=network_options(max_epochs))
 
     command = {"source": source, "target": target, "weight": weight, "test_size": test_size, "models": models,
-               "seed": seed, "budget": budget}
+               "seed": seed, "budget": budget, "max_epochs": max_epochs}
     run_compare("link_prediction", data, out_dir, force, keep_all, command, kwargs,
-                _graph_title("link prediction", data, seed, note), note=note)
+                _graph_title("link prediction", data, seed, note), note=note, checkpoint_dir=checkpoint_dir,
+                resume=resume, checkpoints=True)

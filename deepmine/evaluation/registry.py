@@ -73,6 +73,9 @@ NAIVE_BAYES_SPACE = {"alpha": ("log", 1e-3, 10.0)}  # MultinomialNB's additive s
 DEEPWALK_SPACE = {"dimensions": ("choice", [32, 64, 128]), "walk_length": ("choice", [20, 40, 80]),
                   "window": ("int", 3, 10)}
 NODE2VEC_SPACE = {**DEEPWALK_SPACE, "p": ("log", 0.25, 4.0), "q": ("log", 0.25, 4.0)}
+# the graph autoencoders' training (after the paper's settings: lr 0.01, 32 and 16 units)
+GAE_SPACE = {"lr": ("log", 3e-3, 3e-2), "hidden": ("choice", [16, 32, 64]), "dimensions": ("choice", [8, 16, 32]),
+             "dropout": ("float", 0.0, 0.3)}
 
 # anomaly detectors, tuned on labelled rows they were not fitted on (ROC-AUC)
 AUTOENCODER_SPACE = {"lr": ("log", 3e-4, 3e-3), "code_dim": ("choice", [2, 4, 8, 16]),
@@ -363,6 +366,8 @@ def _register_graph() -> None:
             ("deepwalk_kmeans", "deepwalk", "kmeans", "k-means on DeepWalk vectors (uniform walks)")):
         task.register(Candidate(name, "deep", lambda s, e=embedding, m=method: graph.EmbeddingCommunities(
             e, m, random_state=s), text))
+    task.register(Candidate("gae_kmeans", "deep", lambda s: graph.EmbeddingCommunities(
+        graph.GAE(), "kmeans", random_state=s), "k-means on graph autoencoder vectors (a two-layer GCN)"))
     task.register(Candidate("louvain", "traditional", lambda s: graph.LouvainCommunities(random_state=s),
                             "Louvain modularity maximisation"))
     task.register(Candidate("label_propagation", "traditional",
@@ -387,6 +392,10 @@ def _register_graph() -> None:
         task.register(Candidate(name, "deep", lambda s, e=embedding, c=scoring: links().EmbeddingLinkPredictor(
             graph.Node2Vec() if e == "node2vec" else graph.DeepWalk(), c, random_state=s), text,
             space=NODE2VEC_SPACE if embedding == "node2vec" else DEEPWALK_SPACE))
+    for name, model, text in (("gae_dot", "GAE", "graph autoencoder (two-layer GCN, inner-product decoder)"),
+                              ("vgae_dot", "VGAE", "variational graph autoencoder")):
+        task.register(Candidate(name, "deep", lambda s, m=model: links().EmbeddingLinkPredictor(
+            getattr(graph, m)(), "dot", random_state=s), text, space=GAE_SPACE))
     task.register(Candidate("common_neighbours", "traditional", lambda s: links().CommonNeighbours(),
                             "number of shared neighbours"))
     task.register(Candidate("adamic_adar", "traditional", lambda s: links().AdamicAdar(),

@@ -156,6 +156,12 @@ class EmbeddingCommunities(CommunityDetector):
         check_positive_int("max_communities", self.max_communities, allow_none=True)
         make_embedding(self.embedding, None)  # a bad value fails before any work
 
+    @property
+    def history_(self):
+        """The embedding's training history, when it trains by epochs (the graph autoencoders); else no such
+        attribute."""
+        return self.embedder_.history_
+
     def _partition(self, graph: Graph, rng) -> np.ndarray:
         from sklearn.preprocessing import normalize
 

@@ -27,7 +27,62 @@ from deepmine.graph.walks import random_walks
 _AUTO_TOKENS = 800_000
 
 
-class DeepWalk(TransformerMixin, BaseEstimator):
+class NodeVectors:
+    """What every node embedding offers once fitted (``nodes_`` and ``embedding_``): the vectors of given nodes,
+    cosine similarities, the nearest nodes, the vectors as a table. DeepWalk, node2vec and the graph
+    autoencoders share it."""
+
+    def _positions(self, nodes) -> np.ndarray:
+        check_fitted(self, "embedding_")
+        return find_nodes(node_lookup(self.nodes_), nodes, self.nodes_)
+
+    def transform(self, X=None) -> np.ndarray:
+        """The vectors of the nodes ``X`` (a list of nodes, or a graph: its nodes), all nodes when None."""
+        check_fitted(self, "embedding_")
+        if X is None:
+            return self.embedding_.copy()
+        if isinstance(X, Graph) or type(X).__module__.startswith("networkx."):
+            X = as_graph(X).nodes
+        return self.embedding_[self._positions(list(X))]
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        return self.fit(X).transform(None)
+
+    def vector(self, node) -> np.ndarray:
+        """The vector of one node."""
+        return self.embedding_[self._positions([node])[0]].copy()
+
+    def _unit(self) -> np.ndarray:
+        check_fitted(self, "embedding_")
+        norms = np.linalg.norm(self.embedding_, axis=1, keepdims=True)
+        return self.embedding_ / np.where(norms > 0, norms, 1.0)
+
+    def similarity(self, u, v) -> float:
+        """Cosine similarity of the vectors of nodes ``u`` and ``v``."""
+        unit = self._unit()
+        a, b = self._positions([u, v])
+        return float(unit[a] @ unit[b])
+
+    def most_similar(self, node, topn: int = 10) -> pd.DataFrame:
+        """The ``topn`` nodes whose vectors are closest (cosine) to ``node``'s, most similar first."""
+        check_positive_int("topn", topn)
+        unit = self._unit()
+        pos = self._positions([node])[0]
+        sims = unit @ unit[pos]
+        sims[pos] = -np.inf
+        top = np.argsort(-sims, kind="stable")[: min(int(topn), len(sims) - 1)]
+        return pd.DataFrame({"node": pd.Series([self.nodes_[i] for i in top], dtype=object),
+                             "similarity": sims[top].astype(float)})
+
+    def embedding_frame(self) -> pd.DataFrame:
+        """The vectors as a table: one row per node (the index), one column per dimension."""
+        check_fitted(self, "embedding_")
+        return pd.DataFrame(self.embedding_, index=pd.Index(self.nodes_, dtype=object, name="node"),
+                            columns=[f"dim_{k}" for k in range(self.embedding_.shape[1])])
+
+
+
+class DeepWalk(NodeVectors, TransformerMixin, BaseEstimator):
     """Node vectors from uniform random walks and skip-gram (DeepWalk).
 
     Parameters
@@ -106,55 +161,6 @@ class DeepWalk(TransformerMixin, BaseEstimator):
         self.graph_summary_ = graph.summary()
         return self
 
-    # ---------------------------------------------------------------- using the vectors
-    def _positions(self, nodes) -> np.ndarray:
-        check_fitted(self, "embedding_")
-        return find_nodes(node_lookup(self.nodes_), nodes, self.nodes_)
-
-    def transform(self, X=None) -> np.ndarray:
-        """The vectors of the nodes ``X`` (a list of nodes, or a graph: its nodes), all nodes when None."""
-        check_fitted(self, "embedding_")
-        if X is None:
-            return self.embedding_.copy()
-        if isinstance(X, Graph) or type(X).__module__.startswith("networkx."):
-            X = as_graph(X).nodes
-        return self.embedding_[self._positions(list(X))]
-
-    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
-        return self.fit(X).transform(None)
-
-    def vector(self, node) -> np.ndarray:
-        """The vector of one node."""
-        return self.embedding_[self._positions([node])[0]].copy()
-
-    def _unit(self) -> np.ndarray:
-        check_fitted(self, "embedding_")
-        norms = np.linalg.norm(self.embedding_, axis=1, keepdims=True)
-        return self.embedding_ / np.where(norms > 0, norms, 1.0)
-
-    def similarity(self, u, v) -> float:
-        """Cosine similarity of the vectors of nodes ``u`` and ``v``."""
-        unit = self._unit()
-        a, b = self._positions([u, v])
-        return float(unit[a] @ unit[b])
-
-    def most_similar(self, node, topn: int = 10) -> pd.DataFrame:
-        """The ``topn`` nodes whose vectors are closest (cosine) to ``node``'s, most similar first."""
-        check_positive_int("topn", topn)
-        unit = self._unit()
-        pos = self._positions([node])[0]
-        sims = unit @ unit[pos]
-        sims[pos] = -np.inf
-        top = np.argsort(-sims, kind="stable")[: min(int(topn), len(sims) - 1)]
-        return pd.DataFrame({"node": pd.Series([self.nodes_[i] for i in top], dtype=object),
-                             "similarity": sims[top].astype(float)})
-
-    def embedding_frame(self) -> pd.DataFrame:
-        """The vectors as a table: one row per node (the index), one column per dimension."""
-        check_fitted(self, "embedding_")
-        return pd.DataFrame(self.embedding_, index=pd.Index(self.nodes_, dtype=object, name="node"),
-                            columns=[f"dim_{k}" for k in range(self.embedding_.shape[1])])
-
 
 class Node2Vec(DeepWalk):
     """Node vectors from biased second-order random walks and skip-gram (node2vec).
@@ -197,4 +203,4 @@ def make_embedding(embedding, random_state):
     return model
 
 
-__all__ = ["DeepWalk", "Node2Vec", "make_embedding"]
+__all__ = ["DeepWalk", "Node2Vec", "NodeVectors", "make_embedding"]

@@ -346,7 +346,7 @@ class PreferentialAttachment(LinkPredictor):
         return self.degrees_[u].astype(np.float64) * self.degrees_[v]
 
 
-_SCORINGS = ("cosine", "hadamard")
+_SCORINGS = ("cosine", "hadamard", "dot")
 
 
 class EmbeddingLinkPredictor(LinkPredictor):
@@ -354,13 +354,16 @@ class EmbeddingLinkPredictor(LinkPredictor):
 
     Parameters
     ----------
-    embedding : "deepwalk", "node2vec" or an unfitted :class:`~deepmine.graph.DeepWalk` / ``Node2Vec``
+    embedding : "deepwalk", "node2vec" or an unfitted :class:`~deepmine.graph.DeepWalk`, ``Node2Vec``, ``GAE``
+        or ``VGAE``
         The node embedding to learn (default: node2vec with its defaults). An estimator is cloned,
         and given ``random_state`` when its own is None.
-    scoring : "cosine" or "hadamard"
+    scoring : "cosine", "hadamard" or "dot"
         "cosine": the cosine similarity of the two nodes' vectors. "hadamard": as in the node2vec
         paper, a logistic regression on the element-wise product of the two vectors, trained to tell
         the graph's edges from as many random non-edges; the score is its probability of an edge.
+        "dot": the logistic of the vectors' inner product, the decoder a graph autoencoder
+        (:class:`~deepmine.graph.GAE`) is trained with.
     random_state : int, RandomState or None
         Seed of the embedding and of the non-edges the classifier learns from.
 
@@ -375,13 +378,13 @@ class EmbeddingLinkPredictor(LinkPredictor):
 
     def _check_params(self) -> None:
         if self.scoring not in _SCORINGS:
-            raise ParameterError(f"scoring must be 'cosine' or 'hadamard', got {self.scoring!r}")
+            raise ParameterError(f"scoring must be 'cosine', 'hadamard' or 'dot', got {self.scoring!r}")
         make_embedding(self.embedding, None)
 
     def _fit_graph(self, graph: Graph) -> None:
         rng = check_random_state(self.random_state)
         self.embedder_ = make_embedding(self.embedding, int(rng.randint(0, 2**31 - 1))).fit(graph)
-        if self.scoring == "cosine":
+        if self.scoring in ("cosine", "dot"):
             return
         from sklearn.linear_model import LogisticRegression
 
@@ -396,11 +399,19 @@ class EmbeddingLinkPredictor(LinkPredictor):
         target = np.r_[np.ones(len(u), dtype=np.int64), np.zeros(k, dtype=np.int64)]
         self.classifier_ = LogisticRegression(max_iter=1000).fit(features, target)
 
+    @property
+    def history_(self):
+        """The embedding's training history, when it trains by epochs (the graph autoencoders); else no such
+        attribute."""
+        return self.embedder_.history_
+
     def _score_positions(self, u, v):
         vectors = np.asarray(self.embedder_.embedding_, dtype=np.float64)
         a, b = vectors[u], vectors[v]
         if self.scoring == "hadamard":
             return self.classifier_.predict_proba(a * b)[:, 1]
+        if self.scoring == "dot":
+            return 1.0 / (1.0 + np.exp(-np.clip(np.einsum("ij,ij->i", a, b), -50, 50)))
         # a zero vector (never seen in training) has no direction: its cosine with anything is taken as 0
         norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
         return np.divide(np.einsum("ij,ij->i", a, b), norms, out=np.zeros(len(u)), where=norms > 0)

@@ -170,7 +170,7 @@ def test_embedding_predictor_is_reproducible(karate):
 
 def test_embedding_predictor_rejects_unknown_choices(karate):
     with pytest.raises(ParameterError, match="scoring"):
-        EmbeddingLinkPredictor(scoring="dot").fit(karate)
+        EmbeddingLinkPredictor(scoring="euclid").fit(karate)
     with pytest.raises(ParameterError, match="embedding"):
         EmbeddingLinkPredictor(embedding="line").fit(karate)
 
