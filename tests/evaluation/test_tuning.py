@@ -358,11 +358,14 @@ def test_recommenders_are_tuned_inside_the_training_ratings():
 def test_models_reached_after_a_wall_clock_budget_is_spent_are_fitted_at_their_defaults(breast_cancer):
     board = compare("classification", breast_cancer.frame, target="diagnosis",
                     models="logistic_regression,hist_gradient_boosting,majority", budget="0.001s")
-    # the first model's default trial outlasts a millisecond: the others are not tuned and join no ensemble
-    assert set(board.info["trials"]["model"]) == {"logistic_regression"}
+    # the first model's default trial outlasts a millisecond: the others are not tuned and join no ensemble (on
+    # a loaded machine the millisecond can be gone before the first model too, which then is not tuned either)
+    trials = board.info.get("trials")
+    assert trials is None or set(trials["model"]) <= {"logistic_regression"}
     rows = board.frame.set_index("model")
-    assert rows.loc["hist_gradient_boosting", "trials"] != rows.loc["hist_gradient_boosting", "trials"]  # NaN
+    assert "trials" not in rows.columns or rows["trials"].drop("logistic_regression").isna().all()
     assert "ensembles" not in board.info  # one member is not an ensemble
+    assert set(rows.index) >= {"logistic_regression", "hist_gradient_boosting", "majority"}  # all fitted
 
 
 def test_a_wall_clock_budget_cuts_a_network_that_would_overrun_it(breast_cancer):
