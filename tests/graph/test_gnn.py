@@ -3,7 +3,6 @@ predictors and community detectors beside the random-walk embeddings and the gra
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,23 +10,13 @@ import pytest
 from deepmine import compare
 from deepmine.errors import DataError, ParameterError
 from deepmine.evaluation.graph_metrics import link_scores
-from deepmine.graph import GAE, VGAE, EmbeddingCommunities, EmbeddingLinkPredictor, as_graph, split_edges
+from deepmine.graph import GAE, VGAE, EmbeddingCommunities, EmbeddingLinkPredictor
 from deepmine.graph.gnn import structural_features
 from deepmine.persist import _looks_like_pickle, load, save_model
-from deepmine.training import Callback
 from deepmine.training.checkpoints import checkpointing
+from interrupts import Interrupt
 
 FAST = dict(max_epochs=60, random_state=0, device="cpu")
-
-
-@pytest.fixture(scope="module")
-def planted():
-    return as_graph(nx.planted_partition_graph(4, 25, 0.5, 0.02, seed=0), weight=False)
-
-
-@pytest.fixture(scope="module")
-def planted_split(planted):
-    return split_edges(planted, test_size=0.1, random_state=0)
 
 
 def _auc(model, split) -> float:
@@ -96,21 +85,10 @@ def test_saved_without_pickle_and_scores_the_same_after_loading(planted_split, t
     assert again.history_.shape == predictor.history_.shape
 
 
-class _Interrupt(Callback):
-    """Stands for a kill after epoch ``at`` (before its checkpoint is written)."""
-
-    def __init__(self, at: int):
-        self.at = at
-
-    def on_epoch_end(self, trainer, record):
-        if record["epoch"] == self.at:
-            raise KeyboardInterrupt
-
-
 def test_an_interrupted_fit_resumes_to_the_uninterrupted_vectors(planted, tmp_path):
     whole = GAE(**{**FAST, "max_epochs": 12}).fit(planted)
     with pytest.raises(KeyboardInterrupt), checkpointing(tmp_path):
-        GAE(callbacks=[_Interrupt(5)], **{**FAST, "max_epochs": 12}).fit(planted)
+        GAE(callbacks=[Interrupt(5)], **{**FAST, "max_epochs": 12}).fit(planted)
     with checkpointing(tmp_path, resume=True):
         resumed = GAE(**{**FAST, "max_epochs": 12}).fit(planted)
     assert resumed.n_iter_ == whole.n_iter_

@@ -30,16 +30,6 @@ def lesmis():
     return as_graph(nx.les_miserables_graph(), weight=False)
 
 
-@pytest.fixture(scope="module")
-def planted():
-    return as_graph(nx.planted_partition_graph(4, 25, 0.5, 0.02, seed=0), weight=False)
-
-
-@pytest.fixture(scope="module")
-def planted_split(planted):
-    return split_edges(planted, test_size=0.1, random_state=0)
-
-
 def _edge_set(graph):
     u, v, _ = graph.edges()
     return set(zip(u.tolist(), v.tolist()))

@@ -18,20 +18,10 @@ from deepmine.errors import DataError
 from deepmine.tabular import DeepClassifier, DeepRegressor
 from deepmine.training import Callback
 from deepmine.training.checkpoints import checkpointing
+from interrupts import Interrupt
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = dict(hidden=(32,), dropout=0.2, max_epochs=10, random_state=0, device="cpu")
-
-
-class _Interrupt(Callback):
-    """Stands for a kill: raises once epoch ``at`` has ended, before its checkpoint is written."""
-
-    def __init__(self, at: int):
-        self.at = at
-
-    def on_epoch_end(self, trainer, record):
-        if record["epoch"] == self.at:
-            raise KeyboardInterrupt
 
 
 class _Epochs(Callback):
@@ -57,7 +47,7 @@ def test_resumed_fit_equals_the_uninterrupted_fit(tmp_path, churn_sample):
     X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
     whole = DeepClassifier(**SETTINGS).fit(X, y)
     with pytest.raises(KeyboardInterrupt), checkpointing(tmp_path):
-        DeepClassifier(callbacks=[_Interrupt(4)], **SETTINGS).fit(X, y)
+        DeepClassifier(callbacks=[Interrupt(4)], **SETTINGS).fit(X, y)
     assert _saved_epoch(tmp_path / "model") == 3  # the last whole epoch
     epochs = _Epochs()
     with checkpointing(tmp_path, resume=True):
@@ -80,7 +70,7 @@ def test_streaming_fit_resumes_too(tmp_path, diabetes):
     whole = DeepRegressor(**kw).fit_stream(path, diabetes.target, batch_rows=100, buffer_rows=200)
     folder = tmp_path / "ckpt"
     with pytest.raises(KeyboardInterrupt), checkpointing(folder):
-        DeepRegressor(callbacks=[_Interrupt(3)], **kw).fit_stream(path, diabetes.target, batch_rows=100,
+        DeepRegressor(callbacks=[Interrupt(3)], **kw).fit_stream(path, diabetes.target, batch_rows=100,
                                                                   buffer_rows=200)
     epochs = _Epochs()
     with checkpointing(folder, resume=True):
