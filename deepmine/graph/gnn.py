@@ -80,6 +80,8 @@ class GAE(NodeVectors, TransformerMixin, BaseEstimator):
     verbose : int
     callbacks : list of deepmine.training.Callback or None
         Extra hooks called during training.
+    grad_clip : float or None
+        Clip the gradient norm to this value.
 
     Attributes
     ----------
@@ -91,7 +93,7 @@ class GAE(NodeVectors, TransformerMixin, BaseEstimator):
     def __init__(self, variational: bool = False, hidden: int = 32, dimensions: int = 16, features="auto",
                  dropout: float = 0.0, lr: float = 0.01, weight_decay: float = 0.0, max_epochs: int = 200,
                  early_stopping=None, validation_fraction: float = 0.0, device: str = "auto", random_state=None,
-                 verbose: int = 0, callbacks=None):
+                 verbose: int = 0, callbacks=None, grad_clip=None):
         store_params(self, locals())
 
     def _check_params(self) -> None:
@@ -170,7 +172,7 @@ class GAE(NodeVectors, TransformerMixin, BaseEstimator):
                               max_epochs=int(self.max_epochs), lr_schedule="constant",
                               early_stopping=self.early_stopping if n_valid else None, device=self.device,
                               verbose=self.verbose, description="graph autoencoder",
-                              callbacks=list(self.callbacks or ()))
+                              callbacks=list(self.callbacks or ()), grad_clip=self.grad_clip)
             history = trainer.fit(module, pairs, np.ones(len(pairs), dtype=np.float32), *valid)
         module.eval()
         with torch.no_grad():
@@ -195,7 +197,7 @@ class VGAE(GAE):
     def __init__(self, variational: bool = True, hidden: int = 32, dimensions: int = 16, features="auto",
                  dropout: float = 0.0, lr: float = 0.01, weight_decay: float = 0.0, max_epochs: int = 200,
                  early_stopping=None, validation_fraction: float = 0.0, device: str = "auto", random_state=None,
-                 verbose: int = 0, callbacks=None):
+                 verbose: int = 0, callbacks=None, grad_clip=None):
         store_params(self, locals())
 
 

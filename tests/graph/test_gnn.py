@@ -70,6 +70,21 @@ def test_node_features_given_structural_or_identity(planted):
         GAE(features="degrees", **FAST).fit(planted)
 
 
+def test_grad_clip_reaches_the_trainer(planted, monkeypatch):
+    from deepmine.training.trainer import Trainer
+
+    seen = []
+    init = Trainer.__init__
+
+    def record(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        seen.append(self.grad_clip)
+
+    monkeypatch.setattr(Trainer, "__init__", record)
+    GAE(grad_clip=0.25, **{**FAST, "max_epochs": 2}).fit(planted)
+    assert seen == [0.25]
+
+
 def test_too_few_edges_is_one_clear_error():
     with pytest.raises(DataError, match="a graph autoencoder learns from edges"):
         GAE(**FAST).fit(pd.DataFrame({"source": ["a"], "target": ["b"]}))
