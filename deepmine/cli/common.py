@@ -29,16 +29,31 @@ for _console in (out, err):
         _console.width = 160
 
 
+def with_options(wrapper, fn, options: dict) -> None:
+    """Give ``wrapper`` (a functools.wraps of ``fn``) the signature of ``fn`` plus ``options`` (name ->
+    (annotation, typer.Option)): typer reads a command's options from its signature and annotations, so this
+    is how a decorator adds options to every command it wraps."""
+    import inspect
+
+    signature = inspect.signature(fn)
+    clash = sorted(set(options) & set(signature.parameters))
+    if clash:
+        raise TypeError(f"{fn.__name__} already has the parameter(s) {', '.join(clash)} that a decorator adds")
+    wrapper.__signature__ = signature.replace(parameters=[
+        *signature.parameters.values(),
+        *(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation, default=option)
+          for name, (annotation, option) in options.items())])
+    wrapper.__annotations__ = {**fn.__annotations__, **{name: a for name, (a, _) in options.items()}}
+
+
 def friendly(fn):
     """Turn a DeepmineError into one line on stderr and exit status 2, without a traceback; and give the
     command the global option --quiet (-q unless the command uses it), so that it works after the
     sub-command as well as before it."""
     import inspect
 
-    signature = inspect.signature(fn)
-    if "quiet" in signature.parameters:
-        raise TypeError(f"{fn.__name__} has a parameter 'quiet', which friendly() adds")
-    taken = {decl for p in signature.parameters.values() for decl in getattr(p.default, "param_decls", None) or ()}
+    taken = {decl for p in inspect.signature(fn).parameters.values()
+             for decl in getattr(p.default, "param_decls", None) or ()}
     quiet_option = typer.Option(False, "--quiet", *(() if "-q" in taken else ("-q",)), help=QUIET_HELP)
 
     @functools.wraps(fn)
@@ -55,11 +70,7 @@ def friendly(fn):
             err.print("interrupted; nothing was written")
             raise typer.Exit(130)
 
-    # typer reads the options from the signature (and the annotations, which may be strings)
-    wrapper.__signature__ = signature.replace(parameters=[
-        *signature.parameters.values(),
-        inspect.Parameter("quiet", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=quiet_option, annotation=bool)])
-    wrapper.__annotations__ = {**fn.__annotations__, "quiet": bool}
+    with_options(wrapper, fn, {"quiet": (bool, quiet_option)})
     return wrapper
 
 
@@ -74,9 +85,6 @@ def tracked(fn):
     """Give a command that compares the options --track URI and --register NAME (below :func:`friendly`, which
     turns their errors into one line). MLflow is checked for, and a tracking server reached, before any model is
     fitted; :func:`run_compare` logs the finished run folder (:func:`deepmine.track.track_run`)."""
-    import inspect
-
-    signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, track: Optional[str] = None, register: Optional[str] = None, **kwargs):
@@ -92,13 +100,9 @@ def tracked(fn):
         finally:
             TRACKING.reset(token)
 
-    wrapper.__signature__ = signature.replace(parameters=[
-        *signature.parameters.values(),
-        inspect.Parameter("track", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
-                          default=typer.Option(None, "--track", metavar="URI", help=TRACK_HELP)),
-        inspect.Parameter("register", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Optional[str],
-                          default=typer.Option(None, "--register", metavar="NAME", help=REGISTER_HELP))])
-    wrapper.__annotations__ = {**fn.__annotations__, "track": Optional[str], "register": Optional[str]}
+    with_options(wrapper, fn, {
+        "track": (Optional[str], typer.Option(None, "--track", metavar="URI", help=TRACK_HELP)),
+        "register": (Optional[str], typer.Option(None, "--register", metavar="NAME", help=REGISTER_HELP))})
     return wrapper
 
 

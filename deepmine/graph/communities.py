@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from deepmine.base import store_params
 from deepmine.errors import ParameterError, check_fitted, check_positive_int, require
 from deepmine.evaluation.graph_metrics import modularity
-from deepmine.graph.embedding import make_embedding
+from deepmine.graph.embedding import embedder_history, make_embedding
 from deepmine.graph.data import Graph, as_graph
 
 
@@ -156,11 +156,7 @@ class EmbeddingCommunities(CommunityDetector):
         check_positive_int("max_communities", self.max_communities, allow_none=True)
         make_embedding(self.embedding, None)  # a bad value fails before any work
 
-    @property
-    def history_(self):
-        """The embedding's training history, when it trains by epochs (the graph autoencoders); else no such
-        attribute."""
-        return self.embedder_.history_
+    history_ = embedder_history
 
     def _partition(self, graph: Graph, rng) -> np.ndarray:
         from sklearn.preprocessing import normalize

@@ -82,6 +82,16 @@ class NodeVectors:
 
 
 
+def _embedder_history(self):
+    """The embedding's training history, when it trains by epochs (the graph autoencoders); else no such
+    attribute, so ``getattr(model, "history_", None)`` is None for the random-walk embeddings."""
+    return self.embedder_.history_
+
+
+#: ``history_`` of a model holding a fitted embedding as ``embedder_`` (the link predictor, the communities)
+embedder_history = property(_embedder_history)
+
+
 class DeepWalk(NodeVectors, TransformerMixin, BaseEstimator):
     """Node vectors from uniform random walks and skip-gram (DeepWalk).
 

@@ -24,6 +24,12 @@ from deepmine.graph.embedding import NodeVectors
 IDENTITY_NODES = 5000
 
 
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """Each column centred and scaled to unit spread (a constant column stays 0), as float32."""
+    spread = values.std(axis=0)
+    return ((values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)).astype(np.float32)
+
+
 def structural_features(graph: Graph) -> np.ndarray:
     """Per-node features read from the graph alone, standardised: log degree, log strength (weighted degree),
     the mean log degree of the neighbours, and the local clustering coefficient."""
@@ -36,9 +42,7 @@ def structural_features(graph: Graph) -> np.ndarray:
     triangles = np.asarray((binary @ binary).multiply(binary).sum(axis=1)).ravel() / 2
     pairs = degree * (degree - 1) / 2
     clustering = np.divide(triangles, pairs, out=np.zeros_like(triangles), where=pairs > 0)
-    features = np.column_stack([log_degree, strength, neighbours, clustering])
-    spread = features.std(axis=0)
-    return ((features - features.mean(axis=0)) / np.where(spread > 0, spread, 1.0)).astype(np.float32)
+    return _standardised(np.column_stack([log_degree, strength, neighbours, clustering]))
 
 
 class GAE(NodeVectors, TransformerMixin, BaseEstimator):
@@ -129,8 +133,7 @@ class GAE(NodeVectors, TransformerMixin, BaseEstimator):
                             f"column, got shape {values.shape}")
         if not np.isfinite(values).all():
             raise DataError("the node features hold missing or infinite values; fill them first")
-        spread = values.std(axis=0)
-        return ((values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)).astype(np.float32), "given"
+        return _standardised(values), "given"
 
     def fit(self, X, y=None):
         """Learn a vector for every node of the graph ``X`` (anything :func:`~deepmine.graph.as_graph` reads)."""

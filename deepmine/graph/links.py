@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 
 from deepmine.base import store_params
 from deepmine.errors import DataError, DataWarning, ParameterError, check_fitted, check_positive_int
-from deepmine.graph.embedding import make_embedding
+from deepmine.graph.embedding import embedder_history, make_embedding
 from deepmine.graph.data import Graph, as_graph, find_nodes, node_lookup
 
 # Rows of A[u] and A[v] built at once when scoring pairs: bounds memory on large pair lists.
@@ -399,11 +399,7 @@ class EmbeddingLinkPredictor(LinkPredictor):
         target = np.r_[np.ones(len(u), dtype=np.int64), np.zeros(k, dtype=np.int64)]
         self.classifier_ = LogisticRegression(max_iter=1000).fit(features, target)
 
-    @property
-    def history_(self):
-        """The embedding's training history, when it trains by epochs (the graph autoencoders); else no such
-        attribute."""
-        return self.embedder_.history_
+    history_ = embedder_history
 
     def _score_positions(self, u, v):
         vectors = np.asarray(self.embedder_.embedding_, dtype=np.float64)

@@ -40,6 +40,11 @@ BEST_DEEP_TAG, BEST_TRADITIONAL_TAG, PRIMARY_TAG = "deepmine.best_deep", "deepmi
 MODEL_URI_TAG, KIND_TAG, VERSION_TAG = "deepmine.model_uri", "deepmine.kind", "deepmine.version"
 
 
+def _is_uri(text: str) -> bool:
+    """Whether ``text`` names a store by a scheme MLflow reads (anything else is a folder for a local store)."""
+    return "://" in text or text.startswith(("databricks", "sqlite:"))
+
+
 def tracking_uri(uri: str, create: bool = True) -> str:
     """A tracking URI as MLflow takes it. ``sqlite:///``, ``http(s)://``, ``file://`` and MLflow's other schemes
     pass through. A plain folder is a local store in that folder: MLflow's recommended SQLite database
@@ -48,7 +53,7 @@ def tracking_uri(uri: str, create: bool = True) -> str:
     text = str(uri).strip()
     if not text:
         raise DataError("--track needs a tracking URI: a folder, sqlite:///mlflow.db or http://host:5000")
-    if "://" in text or text.startswith(("databricks", "sqlite:")):
+    if _is_uri(text):
         return text
     folder = Path(text).expanduser().resolve()
     if not create and not (folder / "mlflow.db").is_file():
@@ -65,7 +70,7 @@ def artifact_location(uri: str) -> str | None:
     """Where a new experiment keeps its artefacts: beside the database of a local store (a plain folder), else
     MLflow's default for the URI."""
     text = str(uri).strip()
-    if "://" in text or text.startswith(("databricks", "sqlite:")):
+    if _is_uri(text):
         return None
     return (Path(text).expanduser().resolve() / "artifacts").as_uri()
 
