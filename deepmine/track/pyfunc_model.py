@@ -20,13 +20,15 @@ class DeepmineModel(PythonModel):
 
     def load_context(self, context):
         import deepmine
+        from deepmine.evaluation.predicting import model_kind
 
         self.model = deepmine.load(context.artifacts[ARTIFACT])
+        self.kind = model_kind(self.model)  # once, not on every request
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-        from deepmine.evaluation.predicting import forecast, model_kind, predict_table
+        from deepmine.evaluation.predicting import forecast, predict_table
 
-        if model_kind(self.model) == "forecaster":
+        if self.kind == "forecaster":
             horizon = (params or {}).get("horizon")
             if horizon is None and isinstance(model_input, pd.DataFrame) and "horizon" in model_input.columns:
                 horizon = int(model_input["horizon"].iloc[0])

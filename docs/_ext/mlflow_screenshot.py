@@ -39,7 +39,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.5)
-            subprocess.run([str(ROOT / ".venv" / "bin" / "deepmine"), "classify", "dataset:churn", "--models",
+            subprocess.run([sys.executable, "-m", "deepmine", "classify", "dataset:churn", "--models",
                             "deep_mlp,realmlp,logistic_regression,random_forest,lightgbm", "--max-epochs", "30",
                             "--out", f"{tmp}/run", "--track", url, "--quiet"], check=True)
             import mlflow
