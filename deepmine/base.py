@@ -178,6 +178,7 @@ class DeepEstimator(BaseEstimator):
         trainer = self._make_trainer(len(train), device)
         with seeded(seed, device):
             module = self._new_module()
+            Xt = self._training_input(module, Xt, device)
             if valid is None:  # no copy of the whole table when nothing is held out
                 self._init_module(module, Xt, target)
                 history = trainer.fit(module, Xt, target)
@@ -231,6 +232,11 @@ class DeepEstimator(BaseEstimator):
         """Fit what a new network learns from its training rows before training (RealMLP's robust scaling and
         data-dependent initialisation); nothing by default. Runs seeded, before the Trainer."""
 
+    def _training_input(self, module: torch.nn.Module, Xt, device):
+        """What the Trainer feeds ``module`` in place of ``Xt``: ``Xt`` itself by default. A network with a frozen
+        part may compute that part's output once here (fine-tuned transformers), not once per epoch."""
+        return Xt
+
     def _new_module(self) -> torch.nn.Module:
         """A fresh network for the fitted preprocessing (also used to load saved weights into)."""
         return self._build_module(self.preprocessor_.n_numeric_, list(self.preprocessor_.cardinalities_),
@@ -282,6 +288,8 @@ class DeepEstimator(BaseEstimator):
         self.history_ = history
         self.n_iter_ = len(history)
         self.best_epoch_ = trainer.best_epoch if trainer.best_epoch is not None else len(history)
+        # what training ran in, once "auto" is resolved for this machine: "float32", "bf16" or "fp16"
+        self.training_precision_ = trainer.precision_name
 
     def _validation_split(self, n: int, y: np.ndarray, seed: int):
         if not self._selection()[2] or not self.validation_fraction:
@@ -348,7 +356,8 @@ class DeepEstimator(BaseEstimator):
     def _fitted_state(self) -> dict:
         """Learned attributes other than weights and preprocessing, as JSON types (for persistence)."""
         state = {"n_features_in_": int(self.n_features_in_), "n_iter_": int(self.n_iter_),
-                 "best_epoch_": int(self.best_epoch_)}
+                 "best_epoch_": int(self.best_epoch_),
+                 "training_precision_": getattr(self, "training_precision_", "float32")}
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = [str(c) for c in self.feature_names_in_]
         return state
@@ -356,6 +365,7 @@ class DeepEstimator(BaseEstimator):
     def _restore_fitted_state(self, state: dict) -> None:
         self.n_iter_ = state["n_iter_"]
         self.best_epoch_ = state["best_epoch_"]
+        self.training_precision_ = state.get("training_precision_", "float32")  # models saved before it: float32
         restore_input_columns(self, state)
 
     def __sklearn_tags__(self):

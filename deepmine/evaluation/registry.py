@@ -284,8 +284,11 @@ def _register_topics() -> None:
 
     task = register_task(TopicsTask("topics", ("coherence", "diversity", "nmi", "ari"), "coherence", stratify=False,
                               unsupervised=True, input="text"))
+    task.register(Candidate("bertopic", "deep", lambda s: TopicModel("bertopic", random_state=s),
+                            "BERTopic's pipeline: MiniLM embeddings -> UMAP -> HDBSCAN (outliers in no topic) -> "
+                            "class-based TF-IDF words, similar topics merged down to n_topics"))
     task.register(Candidate("embedding_topics", "deep", lambda s: TopicModel("embedding", random_state=s),
-                            "MiniLM sentence embeddings -> k-means -> class-based TF-IDF words (BERTopic-style)"))
+                            "MiniLM sentence embeddings -> k-means -> class-based TF-IDF words"))
     task.register(Candidate("lda", "traditional", lambda s: TopicModel("lda", random_state=s),
                             "latent Dirichlet allocation on word counts"))
     task.register(Candidate("nmf", "traditional", lambda s: TopicModel("nmf", random_state=s),

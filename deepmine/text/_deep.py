@@ -80,9 +80,11 @@ _PREPROCESSORS = {"sequence": SequenceEncoder, "transformer_tokens": Transformer
                   "sentence_embeddings": SentenceEmbeddings}
 
 
-def _token_counts(ids):
-    """Tokens before the padding (id 0) in each row of a padded id matrix."""
-    return (ids != 0).sum(dim=1)
+def _token_counts(x):
+    """Tokens before the padding in each row: of a padded id matrix (id 0), or of padded states (all-zero vectors)."""
+    if x.dim() == 3:
+        return (x.abs().amax(-1) > 0).sum(dim=1)
+    return (x != 0).sum(dim=1)
 
 
 class TextDeepEstimator(DeepEstimator):

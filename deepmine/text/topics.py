@@ -1,9 +1,14 @@
-"""TopicModel: LDA and NMF beside an embedding topic model (MiniLM + k-means + class-based TF-IDF).
+"""TopicModel: LDA and NMF beside two embedding topic models (BERTopic's pipeline, and MiniLM + k-means).
 
 - "lda": word counts -> scikit-learn's ``LatentDirichletAllocation`` (batch variational Bayes).
 - "nmf": TF-IDF -> scikit-learn's ``NMF``.
-- "embedding" (BERTopic-style, the deep one): all-MiniLM-L6-v2 sentence embeddings -> k-means with
-  ``n_topics`` clusters -> class-based TF-IDF over the words of each cluster's documents -> top words.
+- "bertopic" (the deep one, BERTopic's pipeline, Grootendorst 2022): all-MiniLM-L6-v2 sentence embeddings
+  -> UMAP to 5 dimensions -> HDBSCAN, which finds the number of topics itself and leaves outliers out
+  of every topic -> class-based TF-IDF over each topic's documents -> top words; when HDBSCAN finds more
+  than ``n_topics`` topics, the most similar ones are merged (agglomerative clustering of their word
+  weights) down to ``n_topics``. Built from umap-learn and scikit-learn's HDBSCAN, not the bertopic package.
+- "embedding": all-MiniLM-L6-v2 sentence embeddings -> k-means with ``n_topics`` clusters -> class-based
+  TF-IDF over the words of each cluster's documents -> top words.
 
 All three read words with deepmine's :class:`~deepmine.text.prepare.Tokenizer` (see :class:`TopicWords`),
 so a topic word is the same token everywhere in deepmine. The scores of a topic model
@@ -22,11 +27,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from deepmine.base import store_params
-from deepmine.errors import DataError, ParameterError, check_fitted, check_positive_int
+from deepmine.errors import DataError, ParameterError, check_fitted, check_positive_int, require
 from deepmine.text.prepare import Tokenizer, as_texts
 from deepmine.text.topic_metrics import evaluate_topics, topic_coherence, topic_diversity
 
-METHODS = ("lda", "nmf", "embedding")
+METHODS = ("lda", "nmf", "bertopic", "embedding")
+EMBEDDED = ("bertopic", "embedding")
 # "embedding" weights: softmax((x . c - |c|^2 / 2) / TEMPERATURE) over the k-means centres c, i.e. a
 # softmax of minus half the squared distance, so the largest weight is always the k-means cluster.
 TEMPERATURE = 0.05
@@ -78,16 +84,22 @@ _REMEMBER_TEXTS = 20_000
 
 
 class TopicModel(TransformerMixin, BaseEstimator):
-    """Topics of a collection of texts: LDA, NMF, or sentence embeddings + k-means + class-based TF-IDF.
+    """Topics of a collection of texts: LDA, NMF, BERTopic's pipeline, or sentence embeddings + k-means.
 
     Parameters
     ----------
-    method : {"lda", "nmf", "embedding"}
+    method : {"lda", "nmf", "bertopic", "embedding"}
         "lda": counts + ``LatentDirichletAllocation`` (learning_method="batch"); "nmf": TF-IDF +
-        ``NMF`` (init="nndsvda"); "embedding": MiniLM sentence embeddings clustered by ``KMeans``
-        (n_init=10), each cluster described by its class-based TF-IDF top words (:func:`class_tfidf`).
+        ``NMF`` (init="nndsvda"); "bertopic": MiniLM sentence embeddings reduced by UMAP (``umap_neighbors``
+        neighbours, ``umap_components`` dimensions, cosine, min_dist 0) and clustered by HDBSCAN
+        (``min_cluster_size``), outliers left out of every topic, each topic described by the class-based
+        TF-IDF of the number of its texts holding each word (:func:`class_tfidf`, with binary counts); "embedding":
+        MiniLM sentence embeddings clustered by ``KMeans`` (n_init=10), each cluster described by its
+        class-based TF-IDF top words.
     n_topics : int >= 2
-        The number of topics (clusters for "embedding"); at most the number of texts.
+        The number of topics (clusters for "embedding"); at most the number of texts. For "bertopic", the
+        most topics kept: HDBSCAN finds the number itself, and more than ``n_topics`` are merged down to it
+        (``n_topics_`` says how many there are).
     top_n : int
         How many top words ``topics_`` keeps per topic.
     stop_words : "english", None or a list of words
@@ -104,7 +116,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
     device : "auto", "cpu", "cuda", ...
         Where the sentence encoder runs ("embedding" only).
     batch_size : int
-        Texts per encoder batch ("embedding" only).
+        Texts per encoder batch ("bertopic" and "embedding").
+    min_cluster_size : int or "auto"
+        HDBSCAN's smallest topic ("bertopic" only); "auto": 10 (BERTopic's default), less for small
+        collections (a fifteenth of the texts, at least 2).
+    umap_neighbors, umap_components : int
+        UMAP's neighbourhood size and output dimensions ("bertopic" only; BERTopic's 15 and 5).
 
     Attributes
     ----------
@@ -117,13 +134,18 @@ class TopicModel(TransformerMixin, BaseEstimator):
         The words, in the column order of ``components_``.
     labels_ : ndarray of int
         Each training text's main topic; -1 for a text with no word of the vocabulary ("lda",
-        "nmf") or with no text at all ("embedding").
+        "nmf"), with no text at all ("bertopic", "embedding"), or an HDBSCAN outlier ("bertopic").
+    n_topics_ : int
+        The number of topics found (``n_topics`` except for "bertopic").
+    outlier_share_ : float
+        The share of training texts in no topic (HDBSCAN's outliers for "bertopic", texts with no
+        known word otherwise).
     topic_sizes_ : ndarray of int
         How many training texts have each topic as their main topic.
     doc_topic_ : ndarray (n_texts, n_topics)
         ``transform`` of the training texts.
     cluster_centers_ : ndarray (n_topics, 384)
-        The k-means centres ("embedding" only).
+        The k-means centres ("embedding"), or the mean unit embedding of each topic's texts ("bertopic").
     fit_seconds_ : float
         How long ``fit`` took (for "embedding" this includes the encoding unless ``embeddings`` were given).
 
@@ -131,23 +153,31 @@ class TopicModel(TransformerMixin, BaseEstimator):
     W normalised per row; "embedding": a softmax over the clusters of ``(x . c - |c|^2 / 2) / 0.05``
     (``TEMPERATURE``) with ``x`` the unit sentence embedding and ``c`` a k-means centre, which is a
     softmax of minus half the squared distance, so the main topic is the nearest centre exactly as
-    k-means assigns it. A text with no word of the vocabulary (or, for "embedding", no text) gets
-    equal weights and topic -1.
+    k-means assigns it. "bertopic" weighs the topics' mean embeddings in the same way, so ``predict``
+    gives every text (HDBSCAN's outliers too) its nearest topic, as BERTopic's ``reduce_outliers`` with
+    embeddings does, while ``labels_`` keeps the outliers at -1. A text with no word of the vocabulary (or,
+    for the embedding methods, no text) gets equal weights and topic -1.
     """
 
     def __init__(self, method="lda", n_topics=10, top_n=10, stop_words="english", min_df=2, max_df=0.95,
-                 max_features=20000, max_iter=None, random_state=None, device="auto", batch_size=64):
+                 max_features=20000, max_iter=None, random_state=None, device="auto", batch_size=64,
+                 min_cluster_size="auto", umap_neighbors=15, umap_components=5):
         store_params(self, locals())
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
         if self.method not in METHODS:
             raise ParameterError(f"method must be one of {', '.join(map(repr, METHODS))}, got {self.method!r}")
-        for name, low in (("n_topics", 2), ("top_n", 1), ("batch_size", 1)):
+        for name, low in (("n_topics", 2), ("top_n", 1), ("batch_size", 1), ("umap_neighbors", 2),
+                          ("umap_components", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
                 raise ParameterError(f"{name} must be a whole number of at least {low}, got {value!r}")
         check_positive_int("max_iter", self.max_iter, allow_none=True)
+        if self.min_cluster_size != "auto" and (isinstance(self.min_cluster_size, bool) or not isinstance(
+                self.min_cluster_size, Integral) or self.min_cluster_size < 2):
+            raise ParameterError(f"min_cluster_size must be 'auto' or a whole number of at least 2, "
+                                 f"got {self.min_cluster_size!r}")
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Real) or value < 0 or (
@@ -226,19 +256,26 @@ class TopicModel(TransformerMixin, BaseEstimator):
                         **max_iter).fit(matrix)
             self.components_ = model.components_
         else:
-            from sklearn.cluster import KMeans
-
             vectors = self._embeddings(texts, embeddings)
             # kept (for corpora up to _REMEMBER_TEXTS texts) so that transforming the training texts, as
             # compare and topic coherence do, does not encode them a second time
             kept = len(texts) <= _REMEMBER_TEXTS
             self._fitted_texts, self._fitted_vectors = (list(texts), vectors) if kept else (None, None)
+        self.n_topics_ = int(self.n_topics)
+        if self.method == "embedding":
+            from sklearn.cluster import KMeans
+
             model = KMeans(n_clusters=self.n_topics, n_init=10, random_state=self.random_state,
                            **max_iter).fit(vectors)
             self.cluster_centers_ = model.cluster_centers_.astype(np.float64)
+        if self.method == "bertopic":
+            model = None  # UMAP and HDBSCAN serve the fit only; new texts go to the nearest topic centre
         self.vectorizer_, self.estimator_ = vectorizer, model
         self.vocabulary_ = vectorizer.get_feature_names_out()
-        if self.method == "embedding":
+        if self.method == "bertopic":
+            self.labels_ = self._density_topics(texts, matrix, vectors)
+            self.doc_topic_ = self._weights(texts, matrix, vectors)
+        elif self.method == "embedding":
             self.doc_topic_ = self._weights(texts, matrix, vectors)
             self.labels_ = self._main_topic(self.doc_topic_, texts, matrix)
             self.components_ = class_tfidf(matrix, self.labels_, self.n_topics)
@@ -246,18 +283,74 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self.doc_topic_ = self._weights(texts, matrix, None)
             self.labels_ = self._main_topic(self.doc_topic_, texts, matrix)
         self.topics_ = self.top_words(self.top_n)
-        self.topic_sizes_ = np.bincount(self.labels_[self.labels_ >= 0], minlength=self.n_topics)
+        self.topic_sizes_ = np.bincount(self.labels_[self.labels_ >= 0], minlength=self.n_topics_)
+        self.outlier_share_ = float((self.labels_ < 0).mean()) if len(self.labels_) else 0.0
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
+    def _density_topics(self, texts: list[str], matrix, vectors: np.ndarray) -> np.ndarray:
+        """BERTopic's steps: UMAP, HDBSCAN, class-based TF-IDF, merging down to ``n_topics``; the labels (-1: outlier).
+
+        Sets ``n_topics_``, ``components_`` and ``cluster_centers_``; topics are numbered from the largest.
+        """
+        import warnings
+
+        from sklearn.cluster import HDBSCAN
+
+        umap = require("umap", "text")
+        n = len(texts)
+        empty = self._empty_rows(texts, matrix)
+        if n - int(empty.sum()) < 3:
+            raise DataError(f"'bertopic' needs at least 3 texts with words to find topics, got {n - int(empty.sum())}; "
+                            f"give more texts or use method='nmf'")
+        if self.min_cluster_size == "auto":
+            min_size = int(np.clip(n // 15, 2, 10))
+        else:
+            min_size = int(self.min_cluster_size)
+        keep = np.flatnonzero(~empty)
+        reducer = umap.UMAP(n_neighbors=int(min(self.umap_neighbors, len(keep) - 1)),
+                            n_components=int(min(self.umap_components, len(keep) - 2)), min_dist=0.0,
+                            metric="cosine", random_state=self.random_state)
+        with warnings.catch_warnings():  # "n_jobs overridden to 1 by setting random_state": the price of a seed
+            warnings.simplefilter("ignore", UserWarning)
+            reduced = reducer.fit_transform(vectors[keep])
+        found = HDBSCAN(min_cluster_size=min(min_size, len(keep)), metric="euclidean",
+                        cluster_selection_method="eom", copy=True).fit_predict(reduced)
+        labels = np.full(n, -1, dtype=np.int64)
+        labels[keep] = found
+        if labels.max() < 0:  # HDBSCAN saw one dense blob or none: one topic of every text
+            labels[keep] = 0
+        binary = matrix.copy()
+        binary.data[:] = 1.0  # the number of a topic's texts holding a word: favours words spread over the topic
+        n_found = int(labels.max()) + 1
+        weights = class_tfidf(binary, labels, n_found)
+        if n_found > self.n_topics:
+            from sklearn.cluster import AgglomerativeClustering
+
+            unit = weights / np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
+            merged = AgglomerativeClustering(n_clusters=int(self.n_topics), metric="cosine",
+                                             linkage="average").fit_predict(unit)
+            labels = np.where(labels >= 0, merged[np.maximum(labels, 0)], -1)
+        sizes = np.bincount(labels[labels >= 0])
+        order = np.argsort(-sizes, kind="stable")  # topic 0 is the largest, as in BERTopic
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        labels = np.where(labels >= 0, rank[np.maximum(labels, 0)], -1)
+        self.n_topics_ = int(labels.max()) + 1
+        self.components_ = class_tfidf(binary, labels, self.n_topics_)
+        unit = np.asarray(vectors, dtype=np.float64)
+        centers = np.stack([unit[labels == t].mean(axis=0) for t in range(self.n_topics_)])
+        self.cluster_centers_ = centers / np.maximum(np.linalg.norm(centers, axis=1, keepdims=True), 1e-12)
+        return labels
+
     # ------------------------------------------------------------------ weights and topics
     def _empty_rows(self, texts: list[str], matrix) -> np.ndarray:
-        if self.method == "embedding":
+        if self.method in EMBEDDED:
             return np.array([not t.strip() for t in texts], dtype=bool)
         return np.asarray(matrix.getnnz(axis=1) == 0)
 
     def _weights(self, texts: list[str], matrix, vectors) -> np.ndarray:
-        if self.method == "embedding":
+        if self.method in EMBEDDED:
             centers = self.cluster_centers_
             vectors = np.asarray(vectors, dtype=np.float64)
             scores = (vectors @ centers.T - 0.5 * (centers ** 2).sum(axis=1)) / TEMPERATURE
@@ -266,7 +359,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             weights = np.asarray(self.estimator_.transform(matrix), dtype=np.float64)
             totals = weights.sum(axis=1, keepdims=True)
             weights = weights / np.where(totals > 0, totals, 1.0)
-        weights[self._empty_rows(texts, matrix)] = 1.0 / self.n_topics
+        weights[self._empty_rows(texts, matrix)] = 1.0 / self.n_topics_
         return weights
 
     def _main_topic(self, weights: np.ndarray, texts: list[str], matrix) -> np.ndarray:
@@ -290,7 +383,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         texts = as_texts(X)
         matrix = self.vectorizer_.transform(texts)
         vectors = None
-        if self.method == "embedding":
+        if self.method in EMBEDDED:
             if embeddings is None and getattr(self, "_fitted_texts", None) == texts:
                 vectors = self._fitted_vectors  # the training texts again: encoded once, in fit
             else:
@@ -317,7 +410,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self._check_fitted()
         n = max(len(self.labels_), 1)
         return pd.DataFrame({
-            "topic": np.arange(self.n_topics),
+            "topic": np.arange(self.n_topics_),
             "size": self.topic_sizes_.astype(np.int64),
             "share": self.topic_sizes_ / n,
             "words": [", ".join(words) for words in self.topics_],

@@ -7,7 +7,8 @@
   needed; fast on NVIDIA Ampere and newer GPUs (and supported, though rarely faster, on the CPU).
 * ``"fp16"``: ``torch.autocast`` with float16 and a ``torch.amp.GradScaler`` that scales the loss so
   small gradients do not underflow, and skips a step whose gradients overflowed.
-* ``"auto"``: bf16 on a CUDA GPU that supports it, fp16 on other CUDA GPUs, float32 elsewhere.
+* ``"auto"``: bf16 on a CUDA GPU that supports it, fp16 on other CUDA GPUs, bf16 on a CPU with native
+  bfloat16 instructions (AVX512-BF16 or AMX, :func:`cpu_has_native_bf16`), float32 elsewhere.
 
 Only training autocasts; validation and predictions run in float32, so a model's predictions do not
 depend on how it was trained to be computed.
@@ -16,6 +17,7 @@ depend on how it was trained to be computed.
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 
 import torch
 
@@ -25,12 +27,27 @@ PRECISIONS = ("float32", "bf16", "fp16", "auto")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX tiles), where bf16 autocast pays off.
+
+    Elsewhere torch emulates bfloat16 on the CPU, which is slower than float32.
+    """
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    try:
+        return any(check() for check in checks if check is not None)
+    except RuntimeError:  # pragma: no cover - a torch build without the CPU capability queries
+        return False
+
+
 def resolve_precision(precision: str | None, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for ``precision`` on ``device``, or None for plain float32."""
     precision = "float32" if precision is None else precision
     if precision not in PRECISIONS:
         raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if precision == "auto":
+        if device.type == "cpu":
+            return torch.bfloat16 if cpu_has_native_bf16() else None
         if device.type != "cuda":
             return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -74,4 +91,4 @@ class MixedPrecision:
         self.scaler.update()
 
 
-__all__ = ["MixedPrecision", "PRECISIONS", "resolve_precision"]
+__all__ = ["MixedPrecision", "PRECISIONS", "cpu_has_native_bf16", "resolve_precision"]

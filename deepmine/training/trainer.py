@@ -22,11 +22,15 @@ from deepmine.training.optim import make_optimizer, make_schedule, parameter_gro
 
 
 def _tensor(a, device, float_dtype=torch.float32) -> torch.Tensor:
-    """A tensor on ``device``; floating inputs (float64 numpy, pandas) take the network's float dtype."""
+    """A tensor on ``device``; floating inputs (float64 numpy, pandas) take the network's float dtype.
+
+    A bfloat16 tensor stays bfloat16: it is input stored at half the memory (say, cached states of a frozen
+    network part), which the network widens batch by batch.
+    """
     if isinstance(a, (pd.DataFrame, pd.Series)):
         a = a.to_numpy()
     t = a if isinstance(a, torch.Tensor) else torch.as_tensor(np.ascontiguousarray(a))
-    if t.is_floating_point() and t.dtype != float_dtype:
+    if t.is_floating_point() and t.dtype not in (float_dtype, torch.bfloat16):
         return t.to(device=device, dtype=float_dtype)
     return t.to(device)
 
@@ -214,6 +218,12 @@ class Trainer:
         from deepmine.training.precision import MixedPrecision
 
         self.amp = MixedPrecision(self.precision, device)
+
+    @property
+    def precision_name(self) -> str:
+        """What the last fit trained in: "float32", "bf16" or "fp16" ("auto" resolved for the device)."""
+        dtype = self.amp.dtype if self.amp is not None else None
+        return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "float32")
 
     def step(self, net, module, xb, yb, loss_fn, opt, schedule=None) -> torch.Tensor:
         """One optimiser step on a mini-batch (both training loops): forward (under autocast when mixed

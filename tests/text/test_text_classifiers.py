@@ -130,3 +130,40 @@ def test_embeddings_start_from_word_vectors_learned_on_the_training_texts(source
     a, b = vocab.stoi["great"], vocab.stoi["good"]
     cos = emb[a] @ emb[b] / np.linalg.norm(emb[a]) / np.linalg.norm(emb[b])
     assert cos == pytest.approx(ref.similarity("great", "good"), abs=1e-4)
+
+
+def test_finetuning_on_cached_frozen_layers_equals_running_them_every_step(monkeypatch, reviews):
+    # the frozen layers' output is computed once before the first epoch; the same fit that runs them at every
+    # step (the cache switched off by its memory limit) must learn the same weights
+    import deepmine.text.classifiers as classifiers
+
+    train, test = reviews
+    kw = dict(finetune=True, trainable_layers=1, max_length=32, max_epochs=2, batch_size=16, precision="float32",
+              random_state=0)
+    cached = TransformerClassifier(**kw).fit(train.text[:96], train.score[:96])
+    monkeypatch.setattr(classifiers, "CACHE_BYTES", 0)
+    uncached = TransformerClassifier(**kw).fit(train.text[:96], train.score[:96])
+    np.testing.assert_allclose(cached.history_["train_loss"], uncached.history_["train_loss"], rtol=1e-4)
+    np.testing.assert_allclose(cached.predict_proba(test.text[:16]), uncached.predict_proba(test.text[:16]),
+                               atol=1e-4)
+    assert cached.training_precision_ == "float32"
+
+
+def test_finetuning_records_its_precision_and_resumes_after_a_kill(tmp_path, reviews):
+    from interrupts import Interrupt
+
+    from deepmine.training.checkpoints import checkpointing
+    from deepmine.training.precision import cpu_has_native_bf16
+
+    train, test = reviews
+    kw = dict(finetune=True, trainable_layers=1, max_length=32, max_epochs=3, batch_size=16, random_state=0)
+    whole = TransformerClassifier(**kw).fit(train.text[:64], train.score[:64])
+    assert whole.training_precision_ == ("bf16" if cpu_has_native_bf16() else "float32")  # precision="auto"
+    with pytest.raises(KeyboardInterrupt), checkpointing(tmp_path):
+        TransformerClassifier(callbacks=[Interrupt(2)], **kw).fit(train.text[:64], train.score[:64])
+    with checkpointing(tmp_path, resume=True):
+        resumed = TransformerClassifier(**kw).fit(train.text[:64], train.score[:64])
+    assert resumed.history_["epoch"].tolist() == [1, 2, 3]
+    np.testing.assert_allclose(resumed.predict_proba(test.text[:8]), whole.predict_proba(test.text[:8]), atol=1e-6)
+    resumed.save(tmp_path / "saved")
+    assert deepmine.load(tmp_path / "saved").training_precision_ == resumed.training_precision_

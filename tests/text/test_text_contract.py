@@ -25,7 +25,8 @@ CLASSIFIERS = [RNNTextClassifier(hidden=8, **_TINY), CNNTextClassifier(filters=4
                TfidfClassifier("linear_svm", random_state=0), TfidfClassifier("naive_bayes"),
                LexiconSentimentClassifier()]
 TRANSFORMERS = [PPMIEmbedding(n_components=4, random_state=0), Word2Vec(vector_size=8, min_count=1, random_state=0),
-                TopicModel("nmf", n_topics=2, min_df=1, random_state=0)]
+                TopicModel("nmf", n_topics=2, min_df=1, random_state=0),
+                TopicModel("bertopic", n_topics=2, min_df=1, random_state=0)]
 
 
 @pytest.fixture(scope="module")

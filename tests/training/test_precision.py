@@ -9,7 +9,8 @@ import torch
 from deepmine.errors import ParameterError
 from deepmine.tabular import DeepClassifier, DeepRegressor
 from deepmine.training import trainer as trainer_mod
-from deepmine.training.precision import resolve_precision
+from deepmine.training import precision as precision_mod
+from deepmine.training.precision import cpu_has_native_bf16, resolve_precision
 
 
 @pytest.fixture
@@ -31,12 +32,15 @@ def forward_dtypes(monkeypatch):
     return seen
 
 
+AUTO_ON_THIS_CPU = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+
+
 @pytest.mark.parametrize("precision, dtype", [("float32", torch.float32), ("bf16", torch.bfloat16),
-                                              ("fp16", torch.float16), ("auto", torch.float32)])
+                                              ("fp16", torch.float16), ("auto", AUTO_ON_THIS_CPU)])
 def test_training_autocasts_to_the_precision_asked(churn_sample, forward_dtypes, precision, dtype):
     X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
     model = DeepClassifier(hidden=(32,), max_epochs=3, random_state=0, device="cpu", precision=precision).fit(X, y)
-    assert forward_dtypes == {dtype}  # "auto" is float32 on the CPU
+    assert forward_dtypes == {dtype}  # "auto": bf16 where the CPU has native bfloat16, else float32
     assert all(p.dtype == torch.float32 for p in model.module_.parameters())
     proba = model.predict_proba(X)
     assert proba.dtype == np.float64 or proba.dtype == np.float32
@@ -65,5 +69,12 @@ def test_unknown_precision_is_a_clear_error(churn_sample):
     X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
     with pytest.raises(ParameterError, match="precision must be one of float32, bf16, fp16, auto"):
         DeepClassifier(max_epochs=1, precision="half").fit(X, y)
-    assert resolve_precision("auto", torch.device("cpu")) is None
     assert resolve_precision(None, torch.device("cpu")) is None
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_exactly_on_cpus_with_native_bfloat16(monkeypatch, native):
+    # emulated bfloat16 is slower than float32, so "auto" must not pick it on a CPU without the instructions
+    monkeypatch.setattr(precision_mod, "cpu_has_native_bf16", lambda: native)
+    assert resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
+    assert resolve_precision("float32", torch.device("cpu")) is None
