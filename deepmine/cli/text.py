@@ -62,7 +62,7 @@ def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
            models: Optional[str] = MODELS_OPTION, seed: int = SEED_OPTION, out_dir: Optional[Path] = OUT_OPTION,
            table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
            force: bool = FORCE_OPTION):
-    """Find topics in the texts of DATA: embedding topics (MiniLM) beside LDA and NMF, scored by coherence."""
+    """Find topics in the texts of DATA: BERTopic's pipeline and k-means embedding topics (MiniLM) beside LDA and NMF, scored by coherence."""
     (text, label, k), note = from_dataset(data, "topics", ("--text", text, "text"), ("--label", label, "label"),
                                           ("--k", k, "k"))
     k = 10 if k is None else k
@@ -78,6 +78,10 @@ def topics(data: str = DATA_ARGUMENT, text: Optional[str] = TEXT_OPTION,
     out.print(f"topics of {board.best}:", highlight=False)
     for _, row in board.best_model.topic_table().iterrows():
         out.print(f"  topic {row['topic']:>2} ({row['size']} texts): {row['words']}", highlight=False)
+    outliers = int((board.best_model.labels_ < 0).sum())
+    if outliers:
+        out.print(f"  {outliers} texts ({outliers / len(board.best_model.labels_):.0%}) are in no topic (outliers, "
+                  f"or no known word)", highlight=False)
 
 
 EMBEDDING_METHODS = ("ppmi", "word2vec")
