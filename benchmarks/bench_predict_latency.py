@@ -4,6 +4,9 @@ Contenders, each loaded from disk the way a service would load them:
 
 * ``deepmine DeepClassifier``: a saved DeepClassifier (``deepmine.persist.load``), ``predict_proba`` on a
   one-row DataFrame (preprocessing included);
+* ``deepmine predict_proba_one (dict)`` and ``(numpy row)``: the same model's one-record path
+  (``predict_proba_one``) on the row as a dict of column -> value (a JSON request's body) and, for an
+  all-numeric table, as a 1-D numpy array;
 * ``skops hist_gradient_boosting``: the classification task's hist_gradient_boosting pipeline, saved with
   skops by the same ``save_model``, ``predict_proba`` on the same one-row DataFrame;
 * ``plain torch module``: the DeepClassifier's network called directly on the row already preprocessed
@@ -64,11 +67,18 @@ def contenders(X: pd.DataFrame, deep, hgb):
         with torch.inference_mode():
             return torch.softmax(module(x), dim=1)
 
-    return {
+    records = [{c: (None if pd.isna(v) else v) for c, v in row.iloc[0].items()} for row in rows]
+    funcs = {
         "deepmine DeepClassifier": (lambda i: deep.predict_proba(rows[i]), deep.predict_proba, None),
+        "deepmine predict_proba_one (dict)": (lambda i: deep.predict_proba_one(records[i]), deep.predict_proba, None),
         "skops hist_gradient_boosting": (lambda i: hgb.predict_proba(rows[i]), hgb.predict_proba, None),
         "plain torch module": (lambda i: torch_call(prepared_rows[i]), torch_call, prepared),
     }
+    if all(pd.api.types.is_numeric_dtype(d) for d in X.dtypes):
+        arrays = [row.to_numpy(dtype=np.float64)[0] for row in rows]
+        funcs["deepmine predict_proba_one (numpy row)"] = (lambda i: deep.predict_proba_one(arrays[i]),
+                                                           deep.predict_proba, None)
+    return funcs
 
 
 def latencies(funcs) -> dict[str, np.ndarray]:

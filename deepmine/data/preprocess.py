@@ -67,10 +67,16 @@ _STANDARD_MAX = 1e9  # standardised values are clipped to this many standard dev
 
 def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations that do not overflow for values as large as 1e300
-    (their squares would): each column is first divided by its largest magnitude."""
+    (their squares would): such columns are first divided by their largest magnitude. Columns of ordinary
+    size (every value under 1e150 in magnitude) are summed as they are, which saves two passes and a copy."""
     with np.errstate(all="ignore"):
-        size = np.max(np.abs(values), axis=0) if len(values) else np.ones(values.shape[1])
+        if not len(values):
+            return np.zeros(values.shape[1]), np.zeros(values.shape[1])
+        size = np.maximum(np.abs(values.min(axis=0)), np.abs(values.max(axis=0)))
         size = np.where((size > 0) & np.isfinite(size), size, 1.0)
+        if np.all(size < 1e150):
+            mean = values.mean(axis=0, dtype=np.float64)
+            return mean, np.sqrt(np.mean(np.square(values - mean), axis=0))
         scaled = values / size
         return scaled.mean(axis=0) * size, scaled.std(axis=0) * size
 
@@ -213,11 +219,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             )
         index = {str(c): i for i, c in enumerate(df.columns)}
         num = self._numeric_block(df, index)
+        gaps = np.flatnonzero(np.isnan(num).any(axis=0))
         with np.errstate(all="ignore"):
-            med = np.nanmedian(num, axis=0) if num.shape[1] else np.zeros(0)
+            if not num.shape[1]:
+                med = np.zeros(0)
+            elif len(gaps):
+                med = np.nanmedian(num, axis=0)
+            else:  # no gaps: numpy's median partitions all columns at once, nanmedian one column at a time
+                med = np.median(num, axis=0)
         med = np.where(np.isnan(med), 0.0, med)
         self.medians_ = med
-        gaps = np.flatnonzero(np.isnan(num).any(axis=0))
         self.indicators_ = [int(i) for i in gaps] if self.impute else []
         filled = np.where(np.isnan(num), med, num) if len(gaps) else num  # the scaling statistics ignore gaps
         if self.scale and filled.shape[1]:
@@ -334,6 +345,61 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             num = self._numeric_block(df, index)
             if self.categorical_:
                 category_codes = self._category_codes(df, index)
+        return self._assemble(num, category_codes)
+
+    def record_parts(self, record) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """One record (a dict of column -> value, or a 1-D sequence in the fitted column order) as the numeric block
+        and category codes that ``transform`` would compute from it as a one-row table, without pandas.
+
+        None when the record holds a value whose conversion only the table path knows (a string in a numeric column,
+        a boolean, a date): the caller then takes that path, so both give the same result.
+        """
+        if self.datetime_:
+            return None
+        if isinstance(record, Mapping):
+            try:
+                values = {c: record[c] for c in self.numeric_ + self.categorical_}
+            except KeyError:
+                return None  # the table path names the missing column
+        else:
+            if len(record) != self.n_features_in_:
+                raise DataError(f"the record has {len(record)} values, but the model expects {self.n_features_in_} "
+                                f"(one per column it was fitted on, in order: {', '.join(self.columns_[:5])}...)")
+            values = dict(zip(self.columns_, record))
+        num = np.empty((1, len(self.numeric_)), dtype=np.float64)
+        for i, c in enumerate(self.numeric_):
+            v = values[c]
+            if v is None:
+                num[0, i] = np.nan
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+                num[0, i] = v
+            else:
+                return None
+        codes = []
+        for c, (_, lookup) in zip(self.categorical_, self._levels()):
+            v = values[c]
+            if isinstance(v, str):
+                label = v
+            else:
+                try:
+                    label = _MISSING if pd.isna(v) else str(v)
+                except (TypeError, ValueError):  # a list or an array in a cell: the table path explains it
+                    return None
+            codes.append(np.array([lookup.get(label, -1) + 1], dtype=np.int64))
+        return num, codes
+
+    def transform_record(self, record) -> np.ndarray:
+        """``transform`` of one record (see :meth:`record_parts`), shape (1, width): the path of one-row predictions."""
+        check_is_fitted(self, "roles_")
+        parts = self.record_parts(record)
+        if parts is None:
+            frame = pd.DataFrame([record] if isinstance(record, Mapping) else [list(record)],
+                                 columns=None if isinstance(record, Mapping) else self.columns_)
+            return self.transform(frame)
+        return self._assemble(*parts)
+
+    def _assemble(self, num: np.ndarray, category_codes: list[np.ndarray]) -> np.ndarray:
+        """The output matrix from the numeric block (imputed, standardised, clipped here) and the category codes."""
         if num.shape[1] != len(self.medians_):
             raise DataError(f"expected {len(self.medians_)} numeric inputs, got {num.shape[1]}")
         n, k, ind = len(num), num.shape[1], self.indicators_

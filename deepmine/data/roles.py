@@ -75,13 +75,21 @@ def infer_role(s: pd.Series) -> str:
 MIN_ROWS_CONSTANT = 10
 
 
+_HEAD = 64
+
+
 def _constant_value(s: pd.Series):
     """``(value,)`` when ``s`` holds one value in every row (none missing) of a table of at least
     MIN_ROWS_CONSTANT rows; else None."""
-    if len(s) < MIN_ROWS_CONSTANT or s.isna().any():
+    if len(s) < MIN_ROWS_CONSTANT:
         return None
     first = s.iloc[0]
     try:
+        # most columns differ within their first rows: answered without reading (and comparing) the whole column
+        if len(s) > _HEAD and not bool((s.iloc[:_HEAD] == first).all()):
+            return None
+        if s.isna().any():
+            return None
         same = bool((s == first).all())
     except (TypeError, ValueError):  # cells that do not compare (lists, arrays)
         return None

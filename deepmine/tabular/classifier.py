@@ -10,6 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from deepmine.base import ClassesState, DeepEstimator, class_codes, store_params
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
+from deepmine.tabular.records import RecordClassifier
 from deepmine.training.losses import make_loss
 
 
@@ -55,8 +56,11 @@ class _ClassifierBase(ClassesState, ClassifierMixin, DeepEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes_``."""
+        return self._probabilities(self._forward(X))
+
+    def _probabilities(self, logits: np.ndarray) -> np.ndarray:
         # in float64: a float32 softmax rounds a probability below about 1e-38 to 0, whose log is -inf
-        out = torch.as_tensor(self._forward(X)).double()
+        out = torch.as_tensor(logits).double()
         if len(self.classes_) == 2:
             p = torch.sigmoid(out.reshape(-1)).numpy()
             return np.column_stack([1.0 - p, p])
@@ -72,13 +76,15 @@ class _ClassifierBase(ClassesState, ClassifierMixin, DeepEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each row."""
-        out = self._forward(X)
+        return self._labels_of(self._forward(X))
+
+    def _labels_of(self, out: np.ndarray) -> np.ndarray:
         if len(self.classes_) == 2:
             return self.classes_[(out.reshape(-1) > 0).astype(int)]
         return self.classes_[out.argmax(axis=1)]
 
 
-class DeepClassifier(_ClassifierBase):
+class DeepClassifier(RecordClassifier, _ClassifierBase):
     __doc__ = """A multi-layer perceptron classifier for tables of numbers, categories and dates.
 
     Categorical columns get learned embeddings, numeric columns are imputed and standardised, and
@@ -109,7 +115,7 @@ class DeepClassifier(_ClassifierBase):
         store_params(self, locals())
 
 
-class LogisticNeuron(_ClassifierBase):
+class LogisticNeuron(RecordClassifier, _ClassifierBase):
     __doc__ = """Logistic regression as the review paper draws it: one layer of sigmoid (softmax) neurons.
 
     Trained by gradient descent on the cross-entropy, it is the neural view of the classical

@@ -7,6 +7,7 @@ import torch
 from deepmine.base import store_params
 from deepmine.nn.realmlp import RealMLPNet
 from deepmine.tabular._sizing import scaled_batch_size, scaled_epochs
+from deepmine.tabular.records import RecordClassifier, RecordRegressor
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.tabular.regressor import _RegressorBase
 
@@ -82,7 +83,7 @@ class _RealMLPMixin:
                               None if self._classifies else torch.as_tensor(y, device=device))
 
 
-class RealMLPClassifier(_RealMLPMixin, _ClassifierBase):
+class RealMLPClassifier(RecordClassifier, _RealMLPMixin, _ClassifierBase):
     __doc__ = "RealMLP-TD for classification: a strong default MLP for tables, trained with label smoothing.\n" + \
         _DOC.format(activation="SELU", extra=", label smoothing 0.1 in the cross-entropy",
                     auto_act="SELU", auto_lr="0.04",
@@ -98,7 +99,7 @@ class RealMLPClassifier(_RealMLPMixin, _ClassifierBase):
         store_params(self, locals())
 
 
-class RealMLPRegressor(_RealMLPMixin, _RegressorBase):
+class RealMLPRegressor(RecordRegressor, _RealMLPMixin, _RegressorBase):
     __doc__ = "RealMLP-TD for regression: a strong default MLP for tables; predictions clamped to the training " \
               "targets' range.\n" + _DOC.format(activation="Mish", extra="", auto_act="Mish", auto_lr="0.2",
                                                 params="\n    loss : {\"mse\", \"huber\"}")

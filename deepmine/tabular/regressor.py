@@ -8,6 +8,7 @@ from sklearn.base import RegressorMixin
 from deepmine.base import DeepEstimator, numeric_target, store_params
 from deepmine.data.preprocess import mean_std
 from deepmine.errors import TargetError
+from deepmine.tabular.records import RecordRegressor
 from deepmine.nn import TabularNet
 from deepmine.tabular._params import TRAINING_PARAMS_DOC
 
@@ -40,7 +41,10 @@ class _RegressorBase(RegressorMixin, DeepEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Predicted target values, in the target's own units."""
-        out = self._forward(X).astype(np.float64) * self.y_scale_ + self.y_mean_
+        return self._values_of(self._forward(X))
+
+    def _values_of(self, out: np.ndarray) -> np.ndarray:
+        out = out.astype(np.float64) * self.y_scale_ + self.y_mean_
         return out.reshape(-1) if self._y_ndim == 1 else out
 
     def _fitted_state(self) -> dict:
@@ -57,7 +61,7 @@ class _RegressorBase(RegressorMixin, DeepEstimator):
         self._y_ndim = state["y_ndim"]
 
 
-class DeepRegressor(_RegressorBase):
+class DeepRegressor(RecordRegressor, _RegressorBase):
     __doc__ = """A multi-layer perceptron regressor for tables, with one or several targets.
 
     The target is standardised inside ``fit`` and predictions are returned in its own units.
@@ -79,7 +83,7 @@ class DeepRegressor(_RegressorBase):
         store_params(self, locals())
 
 
-class LinearNeuron(_RegressorBase):
+class LinearNeuron(RecordRegressor, _RegressorBase):
     __doc__ = """Linear regression as the review paper draws it: one neuron with no activation, trained on MSE.
 
     Parameters

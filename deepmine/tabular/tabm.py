@@ -5,6 +5,7 @@ from __future__ import annotations
 from deepmine.base import store_params
 from deepmine.nn.tabm import EnsembleLoss, TabMNet, quantile_bins
 from deepmine.tabular._sizing import scaled_batch_size, scaled_epochs
+from deepmine.tabular.records import RecordClassifier, RecordRegressor
 from deepmine.tabular.classifier import _ClassifierBase
 from deepmine.tabular.regressor import _RegressorBase
 
@@ -104,7 +105,7 @@ class _TabMMixin:
             self.bins_ = state["bins_"]
 
 
-class TabMClassifier(_TabMMixin, _ClassifierBase):
+class TabMClassifier(RecordClassifier, _TabMMixin, _ClassifierBase):
     __doc__ = "TabM for classification: an efficient ensemble of MLPs for tables.\n" + _DOC.format(
         mean="probabilities", selection="accuracy",
         params="\n    class_weight : None, \"balanced\" or dict")
@@ -117,7 +118,7 @@ class TabMClassifier(_TabMMixin, _ClassifierBase):
         store_params(self, locals())
 
 
-class TabMRegressor(_TabMMixin, _RegressorBase):
+class TabMRegressor(RecordRegressor, _TabMMixin, _RegressorBase):
     __doc__ = "TabM for regression: an efficient ensemble of MLPs for tables.\n" + _DOC.format(
         mean="predictions", selection="loss", params="\n    loss : {\"mse\", \"huber\"}")
     _classifies = False
