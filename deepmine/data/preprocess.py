@@ -65,6 +65,25 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _STANDARD_MAX = 1e9  # standardised values are clipped to this many standard deviations from the training mean
 
 
+def _float32_numeric(X, num: np.ndarray) -> bool:
+    """Whether ``X`` is a float32 array whose columns are, in order, the numeric block ``num`` (same values)."""
+    return isinstance(X, np.ndarray) and X.dtype == np.float32 and X.ndim == 2 and X.shape == num.shape
+
+
+def _median_of_rows(rows: np.ndarray) -> np.ndarray:
+    """``np.median(rows, axis=1)`` in float64, partitioning ``rows`` in place. For float32 rows the two middle values
+    are averaged in float64, which gives numpy's float64 median of the same values exactly, from half the bytes."""
+    n = rows.shape[1]
+    if n == 0:
+        return np.full(len(rows), np.nan)
+    k = n // 2
+    if n % 2:
+        rows.partition(k, axis=1)
+        return rows[:, k].astype(np.float64)
+    rows.partition([k - 1, k], axis=1)
+    return (rows[:, k - 1].astype(np.float64) + rows[:, k].astype(np.float64)) / 2.0
+
+
 def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations that do not overflow for values as large as 1e300
     (their squares would): such columns are first divided by their largest magnitude. Columns of ordinary
@@ -76,7 +95,13 @@ def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         size = np.where((size > 0) & np.isfinite(size), size, 1.0)
         if np.all(size < 1e150):
             mean = values.mean(axis=0, dtype=np.float64)
-            return mean, np.sqrt(np.mean(np.square(values - mean), axis=0))
+            # the squared deviations summed a block of rows at a time: a whole-table temporary costs more in fresh
+            # memory pages (0.4 s for 200,000 x 50) than the arithmetic
+            total = np.zeros(values.shape[1])
+            for start in range(0, len(values), 8192):
+                deviation = values[start: start + 8192] - mean
+                total += np.einsum("ij,ij->j", deviation, deviation)
+            return mean, np.sqrt(total / len(values))
         scaled = values / size
         return scaled.mean(axis=0) * size, scaled.std(axis=0) * size
 
@@ -225,8 +250,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 med = np.zeros(0)
             elif len(gaps):
                 med = np.nanmedian(num, axis=0)
-            else:  # no gaps: numpy's median partitions all columns at once, nanmedian one column at a time
-                med = np.median(num, axis=0)
+            else:  # no gaps: 8 columns at a time copied out contiguous (one cache line a row) and partitioned in place
+                source = X if _float32_numeric(X, num) else num
+                med = np.concatenate([_median_of_rows(source[:, j: j + 8].T.copy()) for j in range(0, num.shape[1], 8)])
         med = np.where(np.isnan(med), 0.0, med)
         self.medians_ = med
         self.indicators_ = [int(i) for i in gaps] if self.impute else []
@@ -235,7 +261,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             mean, std = mean_std(filled)
             # constant when the spread is (at most) rounding noise relative to the column's magnitude (not below an
             # absolute 1e-12, which would flatten a feature measured in tiny units such as 1e-13 m)
-            size = np.max(np.abs(filled), axis=0) if len(filled) else np.zeros(filled.shape[1])
+            size = (np.maximum(np.abs(filled.min(axis=0)), np.abs(filled.max(axis=0))) if len(filled)
+                    else np.zeros(filled.shape[1]))  # no |values| temporary: fresh pages cost more than the sums
             std = np.where(std > 1e-14 * size, std, 1.0)
         else:
             mean, std = np.zeros(filled.shape[1]), np.ones(filled.shape[1])

@@ -37,11 +37,13 @@ def _looks_like_dates(s: pd.Series) -> bool:
 def infer_role(s: pd.Series) -> str:
     """The role of one column, judged from its dtype, its values and its name."""
     n = len(s)
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_float_dtype(s):
+        # decided without counting distinct values or copying the column, which is slow on large tables; a value in
+        # the first rows settles that the column is not empty
+        return "numeric" if bool(s.iloc[:64].notna().any()) or bool(s.notna().any()) else "drop"
     values = s.dropna()
     if values.empty:
         return "drop"
-    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_float_dtype(s):
-        return "numeric"  # decided without counting distinct values, which is slow on large tables
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime"
     n_unique = values.nunique()
