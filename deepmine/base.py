@@ -315,7 +315,24 @@ class DeepEstimator(BaseEstimator):
         self._check_fitted()
         if self._input_preprocessor is not None:
             return self.preprocessor_.transform(X)
+        if isinstance(X, pd.DataFrame) and len(X) == 1:
+            one = self._one_row(X)
+            if one is not None:
+                return one
         return self.preprocessor_.transform(fitted_columns(self, X))
+
+    def _one_row(self, X: pd.DataFrame) -> np.ndarray | None:
+        """A one-row DataFrame (a prediction server's request) as a record, without the table machinery; None when
+        the table path is needed: a column missing (its error names it), or a value only that path converts."""
+        names = getattr(self, "feature_names_in_", None)
+        record_parts = getattr(self.preprocessor_, "record_parts", None)
+        if names is None or record_parts is None or not X.columns.is_unique:
+            return None
+        record = dict(zip(X.columns.tolist(), X.to_numpy(dtype=object)[0]))
+        if any(name not in record for name in names):
+            return None
+        parts = record_parts(record)
+        return None if parts is None else self.preprocessor_._assemble(*parts)
 
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""

@@ -406,7 +406,8 @@ def length_grouped_permutation(lengths: torch.Tensor, batch_size: int, megabatch
 def predict_module(module: nn.Module, X, device: torch.device | None = None, batch_size: int = 8192):
     """Raw outputs of ``module`` for ``X`` without gradients, in batches (a tuple if the module returns one)."""
     device = device or next(module.parameters()).device
-    module.eval()
+    if module.training:  # eval() walks every submodule: a one-row request would feel it
+        module.eval()
     with torch.inference_mode():
         X = _tensor(X, device, _float_dtype(module))
         if len(X) <= batch_size:
