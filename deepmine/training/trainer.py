@@ -81,7 +81,18 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
-        """Train ``module`` in place and return the history, one row per epoch."""
+        """Train ``module`` in place and return the history, one row per epoch.
+
+        On the CPU a small network trains with one thread (:mod:`deepmine.training.threads`); ``threads_``
+        says how many the fit used.
+        """
+        from deepmine.training.threads import fit_threads
+
+        with fit_threads(module, max(1, min(int(self.batch_size), len(X))), self.device) as threads:
+            self.threads_ = threads
+            return self._fit(module, X, y, X_valid, y_valid)
+
+    def _fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
         dist_on = ddp_env.is_distributed()  # --- distributed: under torchrun only
         if dist_on:
             self.device = ddp_env.init_if_needed(self.device)  # --- end distributed

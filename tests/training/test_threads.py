@@ -1,0 +1,80 @@
+"""The thread count of a fit: one CPU thread for a small step, the caller's own for a large one, and put back after."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from deepmine.training import Callback
+from deepmine.training.threads import SMALL_STEP, step_work
+from deepmine.training.trainer import Trainer
+
+
+class _Threads(Callback):
+    def __init__(self):
+        self.seen = set()
+
+    def on_batch_end(self, trainer, batch, steps):
+        self.seen.add(torch.get_num_threads())
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _fit(module, batch_size=64, rows=512, **kw):
+    X, y = torch.randn(rows, 20), (torch.rand(rows) > 0.5).float()
+    spy = _Threads()
+    trainer = Trainer(loss="bce", batch_size=batch_size, max_epochs=1, callbacks=[spy], device="cpu", **kw)
+    trainer.fit(module, X, y)
+    return trainer, spy.seen
+
+
+def test_a_small_network_trains_on_one_thread_and_the_caller_keeps_two(two_threads):
+    trainer, seen = _fit(nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 1)))
+    assert seen == {1} and trainer.threads_ == 1
+    assert torch.get_num_threads() == 2
+
+
+def test_large_steps_and_unknown_layers_keep_the_callers_threads(two_threads, monkeypatch):
+    wide = nn.Sequential(nn.Linear(20, 2048), nn.ReLU(), nn.Linear(2048, 2048), nn.ReLU(), nn.Linear(2048, 1))
+    assert step_work(wide, 512) >= SMALL_STEP
+    assert _fit(wide, batch_size=512)[1] == {2}
+
+    class Scale(nn.Module):  # a layer of its own: its work is unknown
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(20))
+
+        def forward(self, x):
+            return x * self.w
+
+    assert step_work(nn.Sequential(Scale(), nn.Linear(20, 1)), 64) is None
+    assert _fit(nn.Sequential(Scale(), nn.Linear(20, 1)))[1] == {2}
+    monkeypatch.setenv("DEEPMINE_THREADS", "keep")
+    assert _fit(nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.Linear(8, 1)))[1] == {2}
+
+
+def test_threads_are_put_back_when_a_fit_fails(two_threads):
+    with pytest.raises(Exception, match="diverged"):
+        _fit(nn.Sequential(nn.Linear(20, 8), nn.ReLU(), nn.Linear(8, 1)), lr=1e12, optimizer="sgd")
+    assert torch.get_num_threads() == 2
+
+
+def test_one_thread_learns_what_two_learn(two_threads, monkeypatch):
+    # the same seed and steps: the thread count changes only the order of float sums
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 1))
+    b = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Linear(16, 1))
+    b.load_state_dict(a.state_dict())
+    torch.manual_seed(1)
+    assert _fit(a)[1] == {1}
+    monkeypatch.setenv("DEEPMINE_THREADS", "keep")
+    torch.manual_seed(1)
+    assert _fit(b)[1] == {2}
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), atol=1e-5)
