@@ -325,14 +325,13 @@ class DeepEstimator(BaseEstimator):
         """A one-row DataFrame (a prediction server's request) as a record, without the table machinery; None when
         the table path is needed: a column missing (its error names it), or a value only that path converts."""
         names = getattr(self, "feature_names_in_", None)
-        record_parts = getattr(self.preprocessor_, "record_parts", None)
-        if names is None or record_parts is None or not X.columns.is_unique:
+        record_array = getattr(self.preprocessor_, "record_array", None)
+        if names is None or record_array is None or not X.columns.is_unique:
             return None
         record = dict(zip(X.columns.tolist(), X.to_numpy(dtype=object)[0]))
         if any(name not in record for name in names):
             return None
-        parts = record_parts(record)
-        return None if parts is None else self.preprocessor_._assemble(*parts)
+        return record_array(record)
 
     def _forward(self, X) -> np.ndarray:
         """Raw network outputs for ``X`` as a float array (logits, or scaled regression values)."""

@@ -84,6 +84,14 @@ def _median_of_rows(rows: np.ndarray) -> np.ndarray:
     return (rows[:, k - 1].astype(np.float64) + rows[:, k].astype(np.float64)) / 2.0
 
 
+def column_sizes(values: np.ndarray) -> np.ndarray:
+    """Each column's largest magnitude, from its min and max: no |values| temporary, whose fresh memory pages cost
+    more than the sums on a large table."""
+    if not len(values):
+        return np.zeros(values.shape[1])
+    return np.maximum(np.abs(values.min(axis=0)), np.abs(values.max(axis=0)))
+
+
 def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations that do not overflow for values as large as 1e300
     (their squares would): such columns are first divided by their largest magnitude. Columns of ordinary
@@ -91,7 +99,7 @@ def mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         if not len(values):
             return np.zeros(values.shape[1]), np.zeros(values.shape[1])
-        size = np.maximum(np.abs(values.min(axis=0)), np.abs(values.max(axis=0)))
+        size = column_sizes(values)
         size = np.where((size > 0) & np.isfinite(size), size, 1.0)
         if np.all(size < 1e150):
             mean = values.mean(axis=0, dtype=np.float64)
@@ -261,8 +269,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             mean, std = mean_std(filled)
             # constant when the spread is (at most) rounding noise relative to the column's magnitude (not below an
             # absolute 1e-12, which would flatten a feature measured in tiny units such as 1e-13 m)
-            size = (np.maximum(np.abs(filled.min(axis=0)), np.abs(filled.max(axis=0))) if len(filled)
-                    else np.zeros(filled.shape[1]))  # no |values| temporary: fresh pages cost more than the sums
+            size = column_sizes(filled)
             std = np.where(std > 1e-14 * size, std, 1.0)
         else:
             mean, std = np.zeros(filled.shape[1]), np.ones(filled.shape[1])
@@ -374,9 +381,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 category_codes = self._category_codes(df, index)
         return self._assemble(num, category_codes)
 
-    def record_parts(self, record) -> tuple[np.ndarray, list[np.ndarray]] | None:
-        """One record (a dict of column -> value, or a 1-D sequence in the fitted column order) as the numeric block
-        and category codes that ``transform`` would compute from it as a one-row table, without pandas.
+    def record_array(self, record) -> np.ndarray | None:
+        """One record (a dict of column -> value, or a 1-D sequence in the fitted column order) as the (1, width)
+        matrix that ``transform`` would compute from it as a one-row table, without pandas.
 
         None when the record holds a value whose conversion only the table path knows (a string in a numeric column,
         a boolean, a date): the caller then takes that path, so both give the same result.
@@ -413,17 +420,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 except (TypeError, ValueError):  # a list or an array in a cell: the table path explains it
                     return None
             codes.append(np.array([lookup.get(label, -1) + 1], dtype=np.int64))
-        return num, codes
+        return self._assemble(num, codes)
 
     def transform_record(self, record) -> np.ndarray:
-        """``transform`` of one record (see :meth:`record_parts`), shape (1, width): the path of one-row predictions."""
+        """``transform`` of one record (see :meth:`record_array`), shape (1, width): the path of one-row predictions."""
         check_is_fitted(self, "roles_")
-        parts = self.record_parts(record)
-        if parts is None:
+        out = self.record_array(record)
+        if out is None:
             frame = pd.DataFrame([record] if isinstance(record, Mapping) else [list(record)],
                                  columns=None if isinstance(record, Mapping) else self.columns_)
             return self.transform(frame)
-        return self._assemble(*parts)
+        return out
 
     def _assemble(self, num: np.ndarray, category_codes: list[np.ndarray]) -> np.ndarray:
         """The output matrix from the numeric block (imputed, standardised, clipped here) and the category codes."""

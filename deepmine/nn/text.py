@@ -14,6 +14,11 @@ def trim_padding(ids: torch.Tensor) -> torch.Tensor:
     return ids[:, : max(1, int((ids != 0).sum(1).max()))]
 
 
+def state_mask(states: torch.Tensor) -> torch.Tensor:
+    """Which positions of padded states (batch, length, width) are tokens: padding is an all-zero vector."""
+    return states.abs().amax(-1) > 0
+
+
 def _masked_pool(h: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
     """Pool (batch, length, dim) states over the real (unpadded) steps."""
     m = mask.unsqueeze(-1).to(h.dtype)
@@ -168,7 +173,7 @@ class TransformerTextNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.is_floating_point():  # the frozen part's output, computed once (frozen_states)
-            mask = x.abs().amax(-1) > 0
+            mask = state_mask(x)
             keep = max(1, int(mask.sum(1).max()))
             h, mask = x[:, :keep], mask[:, :keep]
             h = h.to(self.head.weight.dtype)

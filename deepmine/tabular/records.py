@@ -3,8 +3,7 @@
 ``predict_proba_one(record)`` / ``predict_one(record)`` take a dict of column -> value, a 1-D sequence or
 numpy row in the fitted column order, a pandas Series or a one-row DataFrame, and give the same numbers as
 ``predict_proba`` / ``predict`` on that row as a one-row table. A dict or a numpy row skips pandas altogether
-(:meth:`~deepmine.data.preprocess.TabularPreprocessor.transform_record`) and calls the network once under
-``torch.inference_mode``; a value that only the table path knows how to convert (a string in a numeric column,
+(:meth:`~deepmine.data.preprocess.TabularPreprocessor.transform_record`) and calls the network once (``predict_module``); a value that only the table path knows how to convert (a string in a numeric column,
 a date) sends the record down that path instead, so the result never differs.
 """
 
@@ -12,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from deepmine.errors import DataError
+from deepmine.training.trainer import predict_module
 
 
 class _OneRecord:
@@ -37,12 +36,7 @@ class _OneRecord:
             raise DataError(f"a record is a dict of column -> value or a sequence of values, got "
                             f"{type(record).__name__}")
         x = self.preprocessor_.transform_record(record)
-        module = self.module_
-        if module.training:
-            module.eval()
-        with torch.inference_mode():
-            out = module(torch.from_numpy(x).to(self.device_))
-        return out.float().cpu().numpy()
+        return predict_module(self.module_, x, self.device_).float().cpu().numpy()
 
 
 class RecordClassifier(_OneRecord):

@@ -83,7 +83,9 @@ _PREPROCESSORS = {"sequence": SequenceEncoder, "transformer_tokens": Transformer
 def _token_counts(x):
     """Tokens before the padding in each row: of a padded id matrix (id 0), or of padded states (all-zero vectors)."""
     if x.dim() == 3:
-        return (x.abs().amax(-1) > 0).sum(dim=1)
+        from deepmine.nn.text import state_mask
+
+        return state_mask(x).sum(dim=1)
     return (x != 0).sum(dim=1)
 
 
