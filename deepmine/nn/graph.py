@@ -44,21 +44,14 @@ class GraphAutoencoder(nn.Module):
         for weight in (self.first, self.mean, self.log_std):
             if weight is not None:
                 nn.init.xavier_uniform_(weight)
-        self.propagation = None
-        self.features = None  # None: identity features
+        # the graph: buffers, so .to(device) moves it with the weights, kept out of the state dict (and checkpoints)
+        self.register_buffer("propagation", None, persistent=False)
+        self.register_buffer("features", None, persistent=False)  # None: identity features
         self.kl = torch.zeros(())
 
     def set_graph(self, propagation: torch.Tensor, features: torch.Tensor | None) -> "GraphAutoencoder":
         self.propagation, self.features = propagation, features
         return self
-
-    def _apply(self, fn, *args, **kwargs):  # .to(device) moves the graph with the weights
-        result = super()._apply(fn, *args, **kwargs)
-        if self.propagation is not None:
-            self.propagation = fn(self.propagation)
-        if self.features is not None:
-            self.features = fn(self.features)
-        return result
 
     def encode(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The node vectors' means (and log standard deviations, variational)."""
@@ -99,10 +92,10 @@ class GraphAutoencoderLoss(nn.Module):
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         target = target.reshape(-1).to(output.dtype)
-        if len(output) == 2 * len(target):  # training: the edges, then as many random pairs
+        net = self.module[0]
+        if net.training:  # the network scored the edges, then as many random pairs
             target = torch.cat([target, torch.zeros_like(target)])
         loss = F.binary_cross_entropy_with_logits(output, target)
-        net = self.module[0]
         if net.variational and net.training:
             loss = loss + net.kl
         return loss
