@@ -82,6 +82,7 @@ bench-long: $(STAMP)
 
 bench-micro: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_trainer.py
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_precision.py
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python benchmarks/bench_unsupervised.py
 
 clean:

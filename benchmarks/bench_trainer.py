@@ -75,7 +75,8 @@ def make_data(rows: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
 
 def make_classifier(**overrides) -> DeepClassifier:
     params = dict(hidden=HIDDEN, dropout=0.0, batch_size=BATCH_SIZE, max_epochs=EPOCHS, early_stopping=None,
-                  lr_schedule="constant", optimizer="adam", lr=LR, weight_decay=0.0, random_state=SEED, verbose=0)
+                  lr_schedule="constant", optimizer="adam", lr=LR, weight_decay=0.0, random_state=SEED, verbose=0,
+                  precision="float32")  # the float32 contender; "auto" (DeepClassifier's default) is asked for apart
     params.update(overrides)
     return DeepClassifier(**params)
 

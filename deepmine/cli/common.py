@@ -247,13 +247,13 @@ def noted(note: str) -> str:
     return f"{note}; " if note else ""
 
 
-def network_options(max_epochs: Optional[int] = None, precision: str = "float32", **more) -> Optional[dict]:
+def network_options(max_epochs: Optional[int] = None, precision: Optional[str] = None, **more) -> Optional[dict]:
     """The ``options`` of compare for the shared training options (set on every network that has them), plus
-    ``more``; None when there are none."""
+    ``more``; None when there are none. ``precision`` None leaves each network at its own default."""
     options = {k: v for k, v in more.items() if v is not None}
     if max_epochs is not None:
         options["max_epochs"] = max_epochs
-    if precision != "float32":
+    if precision is not None:
         from deepmine.training.precision import PRECISIONS
 
         if precision not in PRECISIONS:
@@ -451,7 +451,7 @@ def run_task(task: str, data: str, target: Optional[str], models: Optional[str],
               seed: int, out_dir: Optional[Path], role: List[str] | None, time_column: Optional[str],
               group_column: Optional[str], table: Optional[str], query: Optional[str], keep_all: bool,
               force: bool, title: str | None = None, calibrate: Optional[str] = None, stream: Optional[bool] = None,
-              memory_budget: Optional[str] = None, precision: str = "float32", checkpoint_dir: Optional[Path] = None,
+              memory_budget: Optional[str] = None, precision: Optional[str] = None, checkpoint_dir: Optional[Path] = None,
               resume: bool = False, budget: Optional[str] = None, ensemble: Optional[bool] = None,
               workers: int = 1, storage: Optional[str] = None, study: Optional[str] = None,
               max_epochs: Optional[int] = None):
@@ -522,8 +522,9 @@ STREAM_OPTION = typer.Option(None, "--stream/--no-stream", help="Read the table 
 BUDGET_OPTION = typer.Option(None, "--memory-budget", help="The most memory the table may take as a DataFrame "
                              "(e.g. 4GB; default DEEPMINE_MEMORY_BUDGET, else a quarter of the free memory); larger "
                              "tables are streamed.")
-PRECISION_OPTION = typer.Option("float32", "--precision", help="Mixed precision for training the networks: float32, "
-                                "bf16, fp16 or auto (bf16/fp16 on a CUDA GPU, float32 on the CPU).")
+PRECISION_OPTION = typer.Option(None, "--precision", help="Mixed precision for training the networks: float32, "
+                                "bf16, fp16 or auto (bf16 on a CPU with native bfloat16 and on CUDA GPUs, else "
+                                "float32); default: each network's own (see the Speed page).")
 CHECKPOINT_OPTION = typer.Option(None, "--checkpoint-dir", help="Save each network's training state there after "
                                  "every epoch (default: <run folder>.checkpoints once a run has lasted a minute, "
                                  "removed when it completes).")

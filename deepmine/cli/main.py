@@ -54,7 +54,7 @@ def _task_command(task: str, doc: str):
                 table: Optional[str] = TABLE_OPTION, query: Optional[str] = QUERY_OPTION, keep_all: bool = KEEP_OPTION,
                 force: bool = FORCE_OPTION, calibrate: Optional[str] = CALIBRATE_OPTION,
                 stream: Optional[bool] = STREAM_OPTION, memory_budget: Optional[str] = BUDGET_OPTION,
-                max_epochs: Optional[int] = MAX_EPOCHS_OPTION, precision: str = PRECISION_OPTION,
+                max_epochs: Optional[int] = MAX_EPOCHS_OPTION, precision: Optional[str] = PRECISION_OPTION,
                 checkpoint_dir: Optional[Path] = CHECKPOINT_OPTION, resume: bool = RESUME_OPTION,
                 budget: Optional[str] = TUNE_OPTION, ensemble: Optional[bool] = ENSEMBLE_OPTION,
                 workers: int = WORKERS_OPTION, storage: Optional[str] = STORAGE_OPTION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
 import numpy as np
@@ -82,6 +83,26 @@ def _median_of_rows(rows: np.ndarray) -> np.ndarray:
         return rows[:, k].astype(np.float64)
     rows.partition([k - 1, k], axis=1)
     return (rows[:, k - 1].astype(np.float64) + rows[:, k].astype(np.float64)) / 2.0
+
+
+_PARALLEL_CELLS = 1_000_000  # below this many values a thread pool costs more than it saves
+
+
+def column_medians(values: np.ndarray) -> np.ndarray:
+    """Exact column medians of a gap-free 2-D array (numpy's float64 median), eight columns at a time copied out
+    contiguous (one cache line a row) and partitioned in place. numpy's partition releases the GIL, so on a
+    large table the blocks are shared among threads (at most the cores, at most 8)."""
+    starts = range(0, values.shape[1], 8)
+    block = lambda j: _median_of_rows(values[:, j: j + 8].T.copy())  # noqa: E731
+    workers = min(os.cpu_count() or 1, 8, len(starts))
+    if workers < 2 or values.size < _PARALLEL_CELLS:
+        parts = [block(j) for j in starts]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(block, starts))
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def column_sizes(values: np.ndarray) -> np.ndarray:
@@ -258,9 +279,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 med = np.zeros(0)
             elif len(gaps):
                 med = np.nanmedian(num, axis=0)
-            else:  # no gaps: 8 columns at a time copied out contiguous (one cache line a row) and partitioned in place
-                source = X if _float32_numeric(X, num) else num
-                med = np.concatenate([_median_of_rows(source[:, j: j + 8].T.copy()) for j in range(0, num.shape[1], 8)])
+            else:  # no gaps: from the float32 input itself when it is the numeric block (half the bytes)
+                med = column_medians(X if _float32_numeric(X, num) else num)
         med = np.where(np.isnan(med), 0.0, med)
         self.medians_ = med
         self.indicators_ = [int(i) for i in gaps] if self.impute else []

@@ -163,6 +163,11 @@ def _run(task, prepared, candidates, inner, random_state, options, progress, bud
     else:
         ensembles = []
     info = {**prepared.info, "random_state": random_state, "options": options, **artefacts}
+    # what each deep model trained in, "auto" resolved for this machine (float32, bf16 or fp16): metrics.json has it
+    precision = {name: model.training_precision_ for name, model in fitted.items()
+                 if isinstance(getattr(model, "training_precision_", None), str)}
+    if precision:
+        info["precision"] = precision
     if not budget.empty:
         info.update(budget=str(budget), tuned=tuned_values, trials=trials_frame(trials),
                     tuning_rows=inner.info["train_rows"], valid_rows=inner.info["valid_rows"])

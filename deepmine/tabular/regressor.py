@@ -79,7 +79,7 @@ class DeepRegressor(RecordRegressor, _RegressorBase):
     def __init__(self, hidden=(256, 128), activation="relu", norm="none", dropout=0.0, loss="mse",
                  optimizer="adam", lr=1e-3, weight_decay=1e-4, batch_size="auto", max_epochs=100, early_stopping=10,
                  validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None, device="auto",
-                 precision="float32", random_state=None, verbose=0, callbacks=None):
+                 precision="auto", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
 

@@ -114,7 +114,7 @@ class TabMClassifier(RecordClassifier, _TabMMixin, _ClassifierBase):
     def __init__(self, k=32, n_blocks=2, d_block=256, dropout=0.1, d_embedding=16, n_bins=48, class_weight=None,
                  optimizer="adamw", lr=2e-3, weight_decay=3e-4, batch_size="auto", max_epochs="auto",
                  early_stopping=16, validation_fraction=0.2, lr_schedule="constant", grad_clip=None, roles=None,
-                 device="auto", precision="float32", random_state=None, verbose=0, callbacks=None):
+                 device="auto", precision="auto", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
 
@@ -126,5 +126,5 @@ class TabMRegressor(RecordRegressor, _TabMMixin, _RegressorBase):
     def __init__(self, k=32, n_blocks=2, d_block=256, dropout=0.1, d_embedding=16, n_bins=48, loss="mse",
                  optimizer="adamw", lr=2e-3, weight_decay=3e-4, batch_size="auto", max_epochs="auto",
                  early_stopping=16, validation_fraction=0.2, lr_schedule="constant", grad_clip=None, roles=None,
-                 device="auto", precision="float32", random_state=None, verbose=0, callbacks=None):
+                 device="auto", precision="auto", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())

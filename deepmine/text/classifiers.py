@@ -97,7 +97,7 @@ class RNNTextClassifier(_SequenceTextClassifier):
     pooling : {"max", "mean", "last"}
         How the states over time become one vector.
     dropout : float
-""" + TEXT_PARAMS_DOC + training_params_doc("roles", "precision") + """
+""" + TEXT_PARAMS_DOC + training_params_doc("roles") + """
     Attributes
     ----------
     classes_, module_, preprocessor_ (tokenizer, vocabulary_, max_length_), history_, n_iter_, best_epoch_.
@@ -107,7 +107,8 @@ class RNNTextClassifier(_SequenceTextClassifier):
                  dropout=0.3, min_count=2, max_vocab=30000, max_length="auto", lowercase=True, stop_words=None,
                  embeddings=None, freeze_embeddings=False, text_column=None, class_weight=None, optimizer="adam",
                  lr=2e-3, weight_decay=0.0, batch_size=64, max_epochs=20, early_stopping=3, validation_fraction=0.1,
-                 lr_schedule="constant", grad_clip=1.0, device="auto", random_state=None, verbose=0, callbacks=None):
+                 lr_schedule="constant", grad_clip=1.0, device="auto", precision="float32", random_state=None, verbose=0,
+                 callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):
@@ -134,7 +135,7 @@ class CNNTextClassifier(_SequenceTextClassifier):
         Feature maps per width.
     dropout : float
         Dropout before the output layer (0.5 in Kim's paper).
-""" + TEXT_PARAMS_DOC + training_params_doc("roles", "precision") + """
+""" + TEXT_PARAMS_DOC + training_params_doc("roles") + """
     Attributes
     ----------
     classes_, module_, preprocessor_, history_, n_iter_, best_epoch_.
@@ -144,8 +145,8 @@ class CNNTextClassifier(_SequenceTextClassifier):
                  max_vocab=30000, max_length="auto", lowercase=True, stop_words=None, embeddings=None,
                  freeze_embeddings=False, text_column=None, class_weight=None, optimizer="adam", lr=1e-3,
                  weight_decay=0.0, batch_size=64, max_epochs=20, early_stopping=3, validation_fraction=0.1,
-                 lr_schedule="constant", grad_clip=1.0, device="auto", random_state=None, verbose=0,
-                 callbacks=None):
+                 lr_schedule="constant", grad_clip=1.0, device="auto", precision="auto", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):

@@ -32,7 +32,7 @@ SERIES_PARAMS_DOC = """
     class_weight : None, "balanced" or dict
 """
 
-SERIES_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
+SERIES_TRAINING_DOC = training_params_doc().replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.
@@ -120,7 +120,8 @@ class FCNClassifier(_SeriesClassifier):
     def __init__(self, filters=(128, 256, 128), kernels=(8, 5, 3), dropout=0.0, normalize="series",
                  class_weight=None, optimizer="adam", lr=3e-3, weight_decay=0.0, batch_size="auto",
                  max_epochs="auto", early_stopping=None, validation_fraction=0.2, lr_schedule="onecycle",
-                 grad_clip=1.0, device="auto", random_state=None, verbose=0, callbacks=None):
+                 grad_clip=1.0, device="auto", precision="float32", random_state=None, verbose=0,
+                 callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):
@@ -155,7 +156,8 @@ class ResNetClassifier(_SeriesClassifier):
     def __init__(self, filters=(64, 128, 128), kernels=(8, 5, 3), dropout=0.0, normalize="series",
                  class_weight=None, optimizer="adam", lr=3e-3, weight_decay=0.0, batch_size="auto",
                  max_epochs="auto", early_stopping=None, validation_fraction=0.2, lr_schedule="onecycle",
-                 grad_clip=1.0, device="auto", random_state=None, verbose=0, callbacks=None):
+                 grad_clip=1.0, device="auto", precision="float32", random_state=None, verbose=0,
+                 callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):
@@ -195,7 +197,8 @@ class InceptionTimeClassifier(_SeriesClassifier):
     def __init__(self, n_networks=1, depth=6, filters=32, bottleneck=32, kernels=(39, 19, 9), normalize="series",
                  class_weight=None, optimizer="adam", lr=3e-3, weight_decay=0.0, batch_size="auto",
                  max_epochs="auto", early_stopping=None, validation_fraction=0.2, lr_schedule="onecycle",
-                 grad_clip=1.0, device="auto", random_state=None, verbose=0, callbacks=None):
+                 grad_clip=1.0, device="auto", precision="float32", random_state=None, verbose=0,
+                 callbacks=None):
         store_params(self, locals())
 
     def _member(self):
@@ -271,8 +274,8 @@ class CNNRNNClassifier(_SeriesClassifier):
     def __init__(self, filters=(64, 128, 64), kernels=(8, 5, 3), hidden=64, cell="lstm", bidirectional=True,
                  pooling="last", dropout=0.2, normalize="series", class_weight=None, optimizer="adam", lr=3e-3,
                  weight_decay=0.0, batch_size="auto", max_epochs="auto", early_stopping=None,
-                 validation_fraction=0.2, lr_schedule="onecycle", grad_clip=1.0, device="auto", random_state=None,
-                 verbose=0, callbacks=None):
+                 validation_fraction=0.2, lr_schedule="onecycle", grad_clip=1.0, device="auto", precision="float32",
+                 random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):
@@ -312,7 +315,8 @@ class LSTMClassifier(_SeriesClassifier):
     def __init__(self, hidden=64, cell="lstm", layers=1, bidirectional=True, pooling="max", dropout=0.2,
                  normalize="series", class_weight=None, optimizer="adam", lr=3e-3, weight_decay=0.0,
                  batch_size="auto", max_epochs="auto", early_stopping=None, validation_fraction=0.2,
-                 lr_schedule="onecycle", grad_clip=1.0, device="auto", random_state=None, verbose=0, callbacks=None):
+                 lr_schedule="onecycle", grad_clip=1.0, device="auto", precision="float32", random_state=None, verbose=0,
+                 callbacks=None):
         store_params(self, locals())
 
     def _new_module(self):

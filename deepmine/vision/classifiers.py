@@ -32,7 +32,7 @@ PIXEL_METHODS = ("logistic", "svm", "knn")
 _STEP_BUDGET = {"resnet": 600, "lenet": 2400}
 _MIN_EPOCHS, _MAX_EPOCHS = 10, 60
 
-IMAGE_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
+IMAGE_TRAINING_DOC = training_params_doc().replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.
@@ -110,8 +110,8 @@ class CNNClassifier(ImageInput, _ClassifierBase, DeepEstimator):
     def __init__(self, architecture="resnet", widths=(32, 64, 128), dropout=0.0, augment=True, flip=False,
                  normalize=True, image_shape=None, size=None, class_weight=None, optimizer="adam", lr=3e-3,
                  weight_decay=0.0, batch_size="auto", max_epochs="auto", early_stopping=None,
-                 validation_fraction=0.1, lr_schedule="onecycle", grad_clip=1.0, device="auto", random_state=None,
-                 verbose=0, callbacks=None):
+                 validation_fraction=0.1, lr_schedule="onecycle", grad_clip=1.0, device="auto", precision="float32",
+                 random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _shift(self) -> int:

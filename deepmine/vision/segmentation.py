@@ -374,7 +374,7 @@ def _iou_metric(y_true: torch.Tensor, output: torch.Tensor) -> float:
 
 # ---------------------------------------------------------------------------------------------- the estimator
 
-_SEG_TRAINING_DOC = training_params_doc("precision").replace("""    batch_size : int or "auto"
+_SEG_TRAINING_DOC = training_params_doc().replace("""    batch_size : int or "auto"
         Rows per mini-batch; "auto" gives about eight batches an epoch on small tables, up to 512 rows.
     max_epochs : int
         Passes over the training data at most.
@@ -441,7 +441,7 @@ class UNetSegmenter(DeepEstimator):
     def __init__(self, widths=(16, 32, 64), upsample="transpose", dropout=0.0, loss="dice_ce", n_classes=None,
                  normalize="image", optimizer="adam", lr=3e-3, weight_decay=0.0, batch_size=8, max_epochs="auto",
                  early_stopping=None, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, device="auto",
-                 random_state=None, verbose=0, callbacks=None):
+                 precision="float32", random_state=None, verbose=0, callbacks=None):
         store_params(self, locals())
 
     # ------------------------------------------------------------------ hooks of the template

@@ -381,3 +381,18 @@ def test_a_rows_code_does_not_depend_on_the_rest_of_its_batch():
     codes = whole[:, pre.n_numeric_:]
     present = frame[pre.categorical_].notna().to_numpy()
     assert (codes[present] > 0).all()  # every value seen in fitting has its own code, in every batch
+
+
+@pytest.mark.parametrize("rows", [101, 100, 50_001])  # odd and even; 50,001 x 21 passes the thread pool's size
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_medians_are_numpys_exact_float64_medians(rows, dtype):
+    from deepmine.data.preprocess import column_medians
+
+    values = np.random.default_rng(rows).standard_normal((rows, 21)).astype(dtype)
+    values[: rows // 2, 3] = 0.25  # ties at the middle
+    expected = np.median(values.astype(np.float64), axis=0)
+    before = values.copy()
+    np.testing.assert_array_equal(column_medians(values), expected)
+    np.testing.assert_array_equal(values, before)  # the caller's table is not reordered
+    pre = TabularPreprocessor().fit(values)
+    np.testing.assert_array_equal(pre.medians_, expected)
