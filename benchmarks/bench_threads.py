@@ -3,7 +3,7 @@
 The grid behind ``deepmine.training.threads`` (a fit on the CPU trains with one thread when its step is under
 ``SMALL_STEP`` multiply-adds). Each cell trains an MLP 50 -> w -> ReLU -> w -> ReLU -> 1 logit (BCE, fused
 Adam) for 150 steps at batch b with one thread and with two, alternating for 3 rounds; the medians are
-compared. It then times a whole ``DeepClassifier`` fit on churn (5,000 rows, defaults, 20 epochs) with the
+compared; in float32 and, on a CPU with native bfloat16, under bf16 autocast (``precision="auto"``). It then times a whole ``DeepClassifier`` fit on churn (5,000 rows, defaults, 20 epochs) with the
 choice on and off (``DEEPMINE_THREADS=keep``), alternating for 3 rounds.
 
     OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/bench_threads.py
@@ -23,7 +23,7 @@ STEPS, ROUNDS = 150, 3
 WIDTHS, BATCHES = (64, 256, 1024), (32, 128, 512, 2048)
 
 
-def ms_per_step(threads: int, batch: int, width: int) -> float:
+def ms_per_step(threads: int, batch: int, width: int, bf16: bool = False) -> float:
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(50, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
@@ -34,7 +34,9 @@ def ms_per_step(threads: int, batch: int, width: int) -> float:
         if step == 10:
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss_fn(net(x).reshape(-1), y).backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = net(x)
+        loss_fn(out.float().reshape(-1), y).backward()
         opt.step()
     return (time.perf_counter() - start) / STEPS * 1000
 
@@ -55,19 +57,25 @@ def churn_fit_seconds(keep: bool) -> float:
 
 
 def main() -> None:
+    from deepmine.training.precision import cpu_has_native_bf16
+
     before = torch.get_num_threads()
+    bf16_native = cpu_has_native_bf16()  # bf16 autocast is measured only where "auto" would choose it
     print(f"torch {torch.__version__}, {before} threads by default, OMP_WAIT_POLICY="
           f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}\n")
-    print("| width | batch | 1 thread, ms a step | 2 threads, ms a step | rows/s, 1 thread / 2 |")
-    print("|---:|---:|---:|---:|---:|")
+    grids = (False, True) if bf16_native else (False,)
+    print("| width | batch | precision | 1 thread, ms a step | 2 threads, ms a step | rows/s, 1 thread / 2 |")
+    print("|---:|---:|---|---:|---:|---:|")
     for width in WIDTHS:
         for batch in BATCHES:
-            times = {1: [], 2: []}
-            for _ in range(ROUNDS):
-                for threads in (2, 1):
-                    times[threads].append(ms_per_step(threads, batch, width))
-            one, two = statistics.median(times[1]), statistics.median(times[2])
-            print(f"| {width} | {batch} | {one:.3f} | {two:.3f} | {two / one:.2f}x |", flush=True)
+            for bf16 in grids:
+                times = {1: [], 2: []}
+                for _ in range(ROUNDS):
+                    for threads in (2, 1):
+                        times[threads].append(ms_per_step(threads, batch, width, bf16))
+                one, two = statistics.median(times[1]), statistics.median(times[2])
+                print(f"| {width} | {batch} | {'bf16' if bf16 else 'float32'} | {one:.3f} | {two:.3f} | "
+                      f"{two / one:.2f}x |", flush=True)
     torch.set_num_threads(before)
     warnings.simplefilter("ignore")
     fits = {True: [], False: []}

@@ -88,20 +88,26 @@ def _median_of_rows(rows: np.ndarray) -> np.ndarray:
 _PARALLEL_CELLS = 1_000_000  # below this many values a thread pool costs more than it saves
 
 
+def map_in_threads(fn, items, cells: int) -> list:
+    """``[fn(item) for item in items]``, shared among threads (at most the usable cores, at most 8) when the work
+    touches at least a million values: numpy's partition and arithmetic release the GIL. Results, and the first
+    error, come in the order of ``items``, as in the loop."""
+    items = list(items)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = min(cores, 8, len(items))
+    if workers < 2 or cells < _PARALLEL_CELLS:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, items))
+
+
 def column_medians(values: np.ndarray) -> np.ndarray:
     """Exact column medians of a gap-free 2-D array (numpy's float64 median), eight columns at a time copied out
-    contiguous (one cache line a row) and partitioned in place. numpy's partition releases the GIL, so on a
-    large table the blocks are shared among threads (at most the cores, at most 8)."""
-    starts = range(0, values.shape[1], 8)
-    block = lambda j: _median_of_rows(values[:, j: j + 8].T.copy())  # noqa: E731
-    workers = min(os.cpu_count() or 1, 8, len(starts))
-    if workers < 2 or values.size < _PARALLEL_CELLS:
-        parts = [block(j) for j in starts]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(block, starts))
+    contiguous (one cache line a row) and partitioned in place, the blocks in threads on a large table."""
+    parts = map_in_threads(lambda j: _median_of_rows(values[:, j: j + 8].T.copy()), range(0, values.shape[1], 8),
+                           values.size)
     return np.concatenate(parts) if parts else np.zeros(0)
 
 

@@ -9,6 +9,12 @@ thread and puts the caller's setting back afterwards. Only networks made of per-
 activations, dropout, normalisation, embeddings) are judged: for convolutions, recurrences and attention the
 weights say little about the work, and the thread count is left alone. ``DEEPMINE_THREADS=keep`` turns the
 choice off.
+
+Under bfloat16 autocast (``precision="auto"`` on a CPU with native bfloat16) the matrix products take about half
+the time, so the crossover lies further out, at ``SMALL_STEP_BF16``: at width 256 and batch 512 (40 million
+multiply-adds) one thread is even with two in float32 but 1.39x faster in bfloat16, and at width 1,024 and batch
+32 (35 million) 0.92x against 1.15x; at 140 to 160 million two threads win in both (0.65x to 0.86x)
+(``benchmarks/bench_threads.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import torch
 from torch import nn
 
 SMALL_STEP = 32e6  # multiply-adds per training step below which one thread wins (the crossover measured above)
+SMALL_STEP_BF16 = 64e6  # the same under bfloat16 autocast, whose matrix products are about twice as fast
 _PER_ROW = (nn.Linear, nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.SiLU, nn.GELU, nn.Mish, nn.ELU, nn.SELU, nn.Tanh,
             nn.Sigmoid, nn.Softplus, nn.Dropout, nn.BatchNorm1d, nn.LayerNorm, nn.Identity, nn.Embedding, nn.Flatten)
 
@@ -39,14 +46,14 @@ def step_work(module: nn.Module, batch_size: int) -> float | None:
 
 
 @contextmanager
-def fit_threads(module: nn.Module, batch_size: int, device: torch.device) -> Iterator[int]:
-    """Train inside this block with one CPU thread when the step is small (see the module notes); yields the
-    thread count used, and restores the caller's afterwards."""
+def fit_threads(module: nn.Module, batch_size: int, device: torch.device, bf16: bool = False) -> Iterator[int]:
+    """Train inside this block with one CPU thread when the step is small (see the module notes; ``bf16``: the
+    steps run under bfloat16 autocast); yields the thread count used, and restores the caller's afterwards."""
     before = torch.get_num_threads()
     work = None
     if torch.device(device).type == "cpu" and before > 1 and os.environ.get("DEEPMINE_THREADS") != "keep":
         work = step_work(module, batch_size)
-    if work is None or work >= SMALL_STEP:
+    if work is None or work >= (SMALL_STEP_BF16 if bf16 else SMALL_STEP):
         yield before
         return
     torch.set_num_threads(1)
@@ -56,4 +63,4 @@ def fit_threads(module: nn.Module, batch_size: int, device: torch.device) -> Ite
         torch.set_num_threads(before)
 
 
-__all__ = ["SMALL_STEP", "fit_threads", "step_work"]
+__all__ = ["SMALL_STEP", "SMALL_STEP_BF16", "fit_threads", "step_work"]

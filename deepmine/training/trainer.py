@@ -86,9 +86,11 @@ class Trainer:
         On the CPU a small network trains with one thread (:mod:`deepmine.training.threads`); ``threads_``
         says how many the fit used.
         """
+        from deepmine.training.precision import resolve_precision
         from deepmine.training.threads import fit_threads
 
-        with fit_threads(module, max(1, min(int(self.batch_size), len(X))), self.device) as threads:
+        bf16 = resolve_precision(self.precision, torch.device(self.device)) is torch.bfloat16
+        with fit_threads(module, max(1, min(int(self.batch_size), len(X))), self.device, bf16) as threads:
             self.threads_ = threads
             return self._fit(module, X, y, X_valid, y_valid)
 

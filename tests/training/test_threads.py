@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from deepmine.training import Callback
-from deepmine.training.threads import SMALL_STEP, step_work
+from deepmine.training import precision as precision_mod
+from deepmine.training.threads import SMALL_STEP, SMALL_STEP_BF16, step_work
 from deepmine.training.trainer import Trainer
 
 
@@ -78,3 +79,16 @@ def test_one_thread_learns_what_two_learn(two_threads, monkeypatch):
     assert _fit(b)[1] == {2}
     for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bfloat16_steps_keep_one_thread_further_out(two_threads, monkeypatch, native):
+    # 20 -> 256 -> 256 -> 1 at batch 512: 36 million multiply-adds, between the two crossovers
+    net = nn.Sequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 1))
+    assert SMALL_STEP <= step_work(net, 512) < SMALL_STEP_BF16
+    monkeypatch.setattr(precision_mod, "cpu_has_native_bf16", lambda: native)
+    assert _fit(net, batch_size=512, precision="float32")[1] == {2}
+    # "auto" is bf16 only where the CPU has native bfloat16: there one thread, elsewhere float32's two
+    trainer, seen = _fit(net, batch_size=512, precision="auto")
+    assert seen == ({1} if native else {2}) and trainer.precision_name == ("bf16" if native else "float32")
+    assert torch.get_num_threads() == 2
