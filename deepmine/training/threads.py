@@ -2,13 +2,13 @@
 
 Measured on the 2-core development machine (an MLP 50 -> w -> w -> 1, Adam, one thread against two, rows per
 second, ``benchmarks/bench_threads.py``): at width 64, one thread is 2.9x faster at batch 32 and still 1.5x at
-batch 2,048; at width 256 it is 2.6x at batch 32, 1.8x at 128, even at 512 and 0.65x at 2,048; at width 1,024 it
-is 0.92x at batch 32 and 0.53x at 2,048 (an earlier run agreed within about 20 %). Splitting a small matrix product over threads costs more than it saves. So a fit on the CPU whose
-step is under ``SMALL_STEP`` multiply-adds (batch size x the weights of its linear layers) trains with one
-thread and puts the caller's setting back afterwards. Only networks made of per-row layers (linear layers,
-activations, dropout, normalisation, embeddings) are judged: for convolutions, recurrences and attention the
-weights say little about the work, and the thread count is left alone. ``DEEPMINE_THREADS=keep`` turns the
-choice off.
+batch 2,048; at width 256 it is 2.6x at batch 32, 1.8x at 128, even at 512 and 0.65x at 2,048; at width 1,024 it is
+0.92x at batch 32 and 0.53x at 2,048 (an earlier run agreed within about 20 %). Splitting a small matrix product
+over threads costs more than it saves. So a fit on the CPU whose step is under ``SMALL_STEP`` multiply-adds (batch
+size x the weights of its linear layers) trains with one thread and puts the caller's setting back afterwards. Only
+networks made of per-row layers (linear layers, activations, dropout, normalisation, embeddings) are judged: for
+convolutions, recurrences and attention the weights say little about the work, and the thread count is left alone.
+``DEEPMINE_THREADS=keep`` turns the choice off.
 
 Under bfloat16 autocast (``precision="auto"`` on a CPU with native bfloat16) the matrix products take about half
 the time, so the crossover lies further out, at ``SMALL_STEP_BF16``: at width 256 and batch 512 (40 million
