@@ -8,39 +8,18 @@ import torch
 
 from deepmine.errors import ParameterError
 from deepmine.tabular import DeepClassifier, DeepRegressor
-from deepmine.training import trainer as trainer_mod
 from deepmine.training import precision as precision_mod
 from deepmine.training.precision import cpu_has_native_bf16, resolve_precision
-
-
-@pytest.fixture
-def forward_dtypes(monkeypatch):
-    """The dtypes the Linear layers produced during training steps (not validation or predict)."""
-    seen: set = set()
-    original = trainer_mod.Trainer.step
-
-    def step(self, net, module, xb, yb, *args, **kwargs):
-        hooks = [m.register_forward_hook(lambda m, i, o: seen.add(o.dtype))
-                 for m in module.modules() if isinstance(m, torch.nn.Linear)]
-        try:
-            return original(self, net, module, xb, yb, *args, **kwargs)
-        finally:
-            for h in hooks:
-                h.remove()
-
-    monkeypatch.setattr(trainer_mod.Trainer, "step", step)
-    return seen
-
 
 AUTO_ON_THIS_CPU = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
 
 
 @pytest.mark.parametrize("precision, dtype", [("float32", torch.float32), ("bf16", torch.bfloat16),
                                               ("fp16", torch.float16), ("auto", AUTO_ON_THIS_CPU)])
-def test_training_autocasts_to_the_precision_asked(churn_sample, forward_dtypes, precision, dtype):
+def test_training_autocasts_to_the_precision_asked(churn_sample, training_dtypes, precision, dtype):
     X, y = churn_sample.drop(columns="churn"), churn_sample["churn"]
     model = DeepClassifier(hidden=(32,), max_epochs=3, random_state=0, device="cpu", precision=precision).fit(X, y)
-    assert forward_dtypes == {dtype}  # "auto": bf16 where the CPU has native bfloat16, else float32
+    assert training_dtypes == {dtype}  # "auto": bf16 where the CPU has native bfloat16, else float32
     assert all(p.dtype == torch.float32 for p in model.module_.parameters())
     proba = model.predict_proba(X)
     assert proba.dtype == np.float64 or proba.dtype == np.float32
@@ -56,12 +35,12 @@ def test_mixed_precision_learns_as_well_as_float32(churn_sample):
     assert (full.predict(X) == half.predict(X)).mean() > 0.95
 
 
-def test_streaming_fit_uses_the_precision(tmp_path, diabetes, forward_dtypes):
+def test_streaming_fit_uses_the_precision(tmp_path, diabetes, training_dtypes):
     path = tmp_path / "diabetes.parquet"
     diabetes.frame.to_parquet(path)
     model = DeepRegressor(hidden=(16,), max_epochs=2, random_state=0, device="cpu", precision="bf16")
     model.fit_stream(path, diabetes.target, batch_rows=100)
-    assert forward_dtypes == {torch.bfloat16}
+    assert training_dtypes == {torch.bfloat16}
     assert np.isfinite(model.predict(diabetes.frame.drop(columns=diabetes.target))).all()
 
 
