@@ -15,8 +15,9 @@ SMALL = dict(dimensions=16, num_walks=5, walk_length=20)
 
 
 @pytest.fixture(scope="module")
-def planted():
-    """Four planted communities of 25 nodes: dense inside, sparse between."""
+def planted_truth():
+    """Four planted communities of 25 nodes (edges inside with probability 0.4, across 0.02) and each node's
+    community; named apart from conftest's ``planted`` (a sparser graph, without the truth), which it shadowed."""
     G = nx.planted_partition_graph(4, 25, 0.4, 0.02, seed=1)
     truth = np.repeat(np.arange(4), 25)
     return as_graph(G), truth
@@ -39,8 +40,8 @@ def test_contract(model):
 
 
 @pytest.mark.parametrize("model", ALL, ids=lambda m: f"{type(m).__name__}-{getattr(m, 'method', '')}")
-def test_every_method_recovers_planted_communities(model, planted):
-    g, truth = planted
+def test_every_method_recovers_planted_communities(model, planted_truth):
+    g, truth = planted_truth
     model.set_params(random_state=0) if "random_state" in model.get_params() else None
     labels = model.fit_predict(g)
     scores = community_scores(g.adjacency, labels, truth)
@@ -62,8 +63,8 @@ def test_karate_factions_with_k_given_and_modularity_chosen(karate):
     assert list(near.columns) == ["node", "similarity"] and len(near) == 5 and 33 not in set(near.node)
 
 
-def test_embeddings_are_reproducible_and_close_for_neighbours(planted):
-    g, truth = planted
+def test_embeddings_are_reproducible_and_close_for_neighbours(planted_truth):
+    g, truth = planted_truth
     a = Node2Vec(**SMALL, random_state=3).fit(g)
     b = Node2Vec(**SMALL, random_state=3).fit(g)
     assert np.array_equal(a.embedding_, b.embedding_)
