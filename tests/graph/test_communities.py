@@ -17,7 +17,7 @@ SMALL = dict(dimensions=16, num_walks=5, walk_length=20)
 @pytest.fixture(scope="module")
 def planted_truth():
     """Four planted communities of 25 nodes (edges inside with probability 0.4, across 0.02) and each node's
-    community; named apart from conftest's ``planted`` (a sparser graph, without the truth), which it shadowed."""
+    community; named apart from conftest's ``planted`` (inside 0.5, seed 0, without the truth), which it shadowed."""
     G = nx.planted_partition_graph(4, 25, 0.4, 0.02, seed=1)
     truth = np.repeat(np.arange(4), 25)
     return as_graph(G), truth
