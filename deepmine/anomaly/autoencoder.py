@@ -34,7 +34,7 @@ class AutoencoderDetector(DeepDetector):
     the bulk of the rows through a narrow code (with the worst-rebuilt rows of each batch trimmed
     from the loss), so rows unlike the bulk are rebuilt badly. The defaults (4-wide code, trim 0.2,
     40 epochs) reach ROC-AUC 0.998 on the shuttle data without labels.
-""" + _NETWORK_DOC + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
+""" + _NETWORK_DOC + DETECTOR_PARAMS_DOC + training_params_doc() + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch autoencoder), preprocessor_, history_, n_iter_, best_epoch_, n_features_in_.
     ``transform(X)`` gives the code of each row.
     """
@@ -42,7 +42,8 @@ class AutoencoderDetector(DeepDetector):
     def __init__(self, code_dim=4, hidden=(64, 32), activation="relu", norm="none", dropout=0.0, trim=0.2,
                  contamination=0.1, train_on="all", optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size="auto",
                  max_epochs=40, early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None,
-                 roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
+                 roles=None, device="auto", precision="float32", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _build_module(self, n_numeric, cardinalities, n_out):
@@ -63,7 +64,7 @@ class VAEDetector(DeepDetector):
     would add how far a row's code lies from the prior.
 """ + _NETWORK_DOC + """    beta : float
         Weight of the KL term in the training loss.
-""" + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
+""" + DETECTOR_PARAMS_DOC + training_params_doc() + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch VAE), preprocessor_, history_, n_iter_, best_epoch_, n_features_in_.
     ``transform(X)`` gives the mean code of each row.
     """
@@ -71,7 +72,8 @@ class VAEDetector(DeepDetector):
     def __init__(self, code_dim=4, hidden=(64, 32), activation="relu", norm="none", dropout=0.0, trim=0.2, beta=1.0,
                  contamination=0.1, train_on="all", optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size="auto",
                  max_epochs=40, early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None,
-                 roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
+                 roles=None, device="auto", precision="float32", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _build_module(self, n_numeric, cardinalities, n_out):

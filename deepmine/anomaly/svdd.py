@@ -72,14 +72,15 @@ class DeepSVDD(DeepDetector):
         Widths of the hidden layers.
     activation : {"leaky_relu", "relu", "swish", "gelu", "tanh"}
         Unbounded activations are safest: bounded ones let the network saturate onto ``c``.
-""" + TRIM_DOC + DETECTOR_PARAMS_DOC + training_params_doc("precision") + DETECTOR_ATTRIBUTES_DOC + """
+""" + TRIM_DOC + DETECTOR_PARAMS_DOC + training_params_doc() + DETECTOR_ATTRIBUTES_DOC + """
     module_ (the torch network; ``module_.center`` is c), preprocessor_, history_, n_iter_, best_epoch_.
     """
 
     def __init__(self, code_dim=32, hidden=(128, 64), activation="leaky_relu", trim=0.2, contamination=0.1,
                  train_on="all", optimizer="adam", lr=1e-3, weight_decay=1e-6, batch_size="auto", max_epochs=20,
                  early_stopping=10, validation_fraction=0.1, lr_schedule="onecycle", grad_clip=None, roles=None,
-                 device="auto", random_state=None, verbose=0, callbacks=None):
+                 device="auto", precision="float32", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _build_module(self, n_numeric, cardinalities, n_out):

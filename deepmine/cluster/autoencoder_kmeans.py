@@ -48,10 +48,11 @@ class AutoencoderKMeans(DeepClusterer):
     gives the nearest centroid in the code; ``transform`` gives the code.
 
     Parameters
-    ----------""" + CLUSTER_PARAMS_DOC + training_params_doc("precision") + CLUSTER_ATTRIBUTES_DOC
+    ----------""" + CLUSTER_PARAMS_DOC + training_params_doc() + CLUSTER_ATTRIBUTES_DOC
 
     def __init__(self, n_clusters=8, k_range=(2, 10), code_dim=10, hidden=(500, 500, 2000), activation="relu",
                  noise=0.2, scaling="auto", optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size=256, max_epochs=100,
                  early_stopping=None, validation_fraction=0.0, lr_schedule="constant", grad_clip=None, roles=None,
-                 device="auto", random_state=None, verbose=0, callbacks=None):
+                 device="auto", precision="float32", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())

@@ -83,14 +83,15 @@ class DEC(AutoencoderKMeans):
         Epochs between updates of the target distribution P.
     tol : float
         Stop when fewer than this share of the rows changed cluster since the last update.
-""" + training_params_doc("precision") + CLUSTER_ATTRIBUTES_DOC + """    history_ has a ``phase`` column ("pretrain", "cluster") and ``label_change`` at each update.
+""" + training_params_doc() + CLUSTER_ATTRIBUTES_DOC + """    history_ has a ``phase`` column ("pretrain", "cluster") and ``label_change`` at each update.
     """
 
     def __init__(self, n_clusters=8, k_range=(2, 10), code_dim=10, hidden=(500, 500, 2000), activation="relu",
                  noise=0.2, scaling="auto", idec=False, gamma=0.1, cluster_epochs=100, cluster_lr=0.01,
                  update_interval=2, tol=0.001, optimizer="adam", lr=1e-3, weight_decay=0.0, batch_size=256,
                  max_epochs=100, early_stopping=None, validation_fraction=0.0, lr_schedule="constant", grad_clip=None,
-                 roles=None, device="auto", random_state=None, verbose=0, callbacks=None):
+                 roles=None, device="auto", precision="float32", random_state=None,
+                 verbose=0, callbacks=None):
         store_params(self, locals())
 
     def _train(self, trainer, module, Xt, train, valid):
@@ -101,7 +102,8 @@ class DEC(AutoencoderKMeans):
                          max_epochs=self.cluster_epochs, lr_schedule="constant", early_stopping=None,
                          grad_clip=self.grad_clip, callbacks=[_TargetUpdate(X, loss, max(1, self.update_interval), self.tol),
                                                               *(self.callbacks or ())],
-                         device=trainer.device, verbose=self.verbose, description=f"{type(self).__name__} clustering")
+                         device=trainer.device, verbose=self.verbose, description=f"{type(self).__name__} clustering",
+                         precision=self.precision)
         module.phase = "cluster+reconstruct" if self.idec else "cluster"
         try:
             refined = refine.fit(module, X, torch.arange(len(X), device=trainer.device))

@@ -11,6 +11,8 @@ from sklearn.datasets import load_digits
 
 import deepmine
 import deepmine.datasets
+from deepmine.anomaly.autoencoder import AutoencoderDetector
+from deepmine.cluster.dec import DEC
 from deepmine.text.classifiers import CNNTextClassifier, RNNTextClassifier
 from deepmine.timeseries.classifiers import FCNClassifier, LSTMClassifier
 from deepmine.vision.classifiers import CNNClassifier
@@ -75,3 +77,23 @@ def test_compare_passes_the_precision_on_and_reports_it(churn_sample):
     assert board.info["precision"] == {"deep_mlp": "bf16"}  # the traditional model has none
     assert board.models["deep_mlp"].training_precision_ == "bf16"
     assert board.to_dict()["info"]["precision"] == {"deep_mlp": "bf16"}  # what metrics.json holds
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: AutoencoderDetector(code_dim=2, hidden=(16,), max_epochs=2, **kw),
+    lambda **kw: DEC(n_clusters=3, code_dim=2, hidden=(16,), max_epochs=2, cluster_epochs=2, **kw),
+], ids=["autoencoder_detector", "dec"])
+def test_unsupervised_networks_train_in_the_precision_asked(make, training_dtypes, breast_cancer, monkeypatch):
+    from deepmine.training.trainer import Trainer
+
+    asked = []  # every Trainer of the fit: DEC has two, the autoencoder's pretraining and the clustering phase
+    start = Trainer.start_precision
+    monkeypatch.setattr(Trainer, "start_precision", lambda self, device: (asked.append(self.precision),
+                                                                          start(self, device)))
+    X = breast_cancer.frame.drop(columns=breast_cancer.target).iloc[:300]
+    model = make(precision="bf16", random_state=0, device="cpu").fit(X)
+    assert asked and set(asked) == {"bf16"}
+    assert torch.bfloat16 in training_dtypes
+    assert model.training_precision_ == "bf16"
+    assert all(p.dtype == torch.float32 for p in model.module_.parameters())
+    assert np.isfinite(model.transform(X)).all()
