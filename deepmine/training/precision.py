@@ -70,6 +70,11 @@ class MixedPrecision:
     def enabled(self) -> bool:
         return self.dtype is not None
 
+    @property
+    def bf16(self) -> bool:
+        """Whether the steps run under bfloat16 autocast (shorter matrix products: see deepmine.training.threads)."""
+        return self.dtype is torch.bfloat16
+
     def autocast(self):
         if self.dtype is None:
             return contextlib.nullcontext()

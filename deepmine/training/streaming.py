@@ -11,6 +11,7 @@ divergence check, device and the history it writes.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from deepmine.errors import TrainingError
+from deepmine.training.threads import fit_threads
 
 __all__ = ["stream_batches", "fit_streaming"]
 
@@ -316,6 +318,8 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
     if extra:
         rng.bit_generator.state = extra["shuffle_rng"]
         done_steps = int(extra["steps"])
+    threads = contextlib.ExitStack()  # the in-memory loop's thread choice (deepmine.training.threads), put back below
+    trainer.threads_ = threads.enter_context(fit_threads(module, bs, dev, trainer.amp.bf16))
     try:
         for epoch in range(done + 1, trainer.max_epochs + 1):
             if trainer.stop_training:  # resumed from a checkpoint of a finished fit
@@ -361,6 +365,7 @@ def fit_streaming(estimator, source, target: str, table=None, query=None, batch_
             if trainer.stop_training:
                 break
     finally:
+        threads.close()
         for cb in callbacks:
             cb.on_train_end(trainer)
     if trainer.best_epoch is None:

@@ -86,20 +86,19 @@ class Trainer:
         On the CPU a small network trains with one thread (:mod:`deepmine.training.threads`); ``threads_``
         says how many the fit used.
         """
-        from deepmine.training.precision import resolve_precision
         from deepmine.training.threads import fit_threads
 
-        bf16 = resolve_precision(self.precision, torch.device(self.device)) is torch.bfloat16
-        with fit_threads(module, max(1, min(int(self.batch_size), len(X))), self.device, bf16) as threads:
+        self.start_precision(self.device)  # the thread choice depends on it (bfloat16 steps are shorter)
+        with fit_threads(module, max(1, min(int(self.batch_size), len(X))), self.device, self.amp.bf16) as threads:
             self.threads_ = threads
             return self._fit(module, X, y, X_valid, y_valid)
 
     def _fit(self, module: nn.Module, X, y, X_valid=None, y_valid=None) -> pd.DataFrame:
         dist_on = ddp_env.is_distributed()  # --- distributed: under torchrun only
         if dist_on:
-            self.device = ddp_env.init_if_needed(self.device)  # --- end distributed
+            self.device = ddp_env.init_if_needed(self.device)  # this rank's device
+            self.start_precision(self.device)  # --- end distributed
         dev = self.device
-        self.start_precision(dev)
         self.module = module.to(dev)
         fdt = _float_dtype(module)
         X, y = _tensor(X, dev, fdt), _tensor(y, dev, fdt)

@@ -92,3 +92,15 @@ def test_bfloat16_steps_keep_one_thread_further_out(two_threads, monkeypatch, na
     trainer, seen = _fit(net, batch_size=512, precision="auto")
     assert seen == ({1} if native else {2}) and trainer.precision_name == ("bf16" if native else "float32")
     assert torch.get_num_threads() == 2
+
+
+def test_a_streamed_fit_makes_the_same_thread_choice(two_threads, tmp_path, churn_sample):
+    from deepmine.tabular import DeepClassifier
+
+    path = tmp_path / "churn.parquet"
+    churn_sample.to_parquet(path)
+    spy = _Threads()
+    model = DeepClassifier(hidden=(16,), max_epochs=1, random_state=0, callbacks=[spy])
+    model.fit_stream(path, "churn", batch_rows=200)
+    assert spy.seen == {1}  # a small network: one thread, as in memory
+    assert torch.get_num_threads() == 2
